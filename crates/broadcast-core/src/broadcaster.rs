@@ -1,0 +1,42 @@
+//! [`Broadcaster`]: the one thing a transport implements.
+
+use async_trait::async_trait;
+
+use crate::{Event, Room, Update};
+
+/// Delivers one typed update to every client in one room.
+///
+/// This is the seam between the rules of who receives what (in [`notify`](crate::notify))
+/// and a transport such as Socket.IO. Implementations must keep order: two calls made one
+/// after the other for the same room reach every member in that order. A call returns once
+/// the update is queued for every member; it must not wait for slow clients, and a client
+/// that cannot take the update must not be skipped silently (an implementation disconnects
+/// or reports it, and says which in its docs).
+///
+/// Held as `Arc<dyn Broadcaster>` by whoever sends updates.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait]
+pub trait Broadcaster: Send + Sync {
+    /// Sends `update` as its event to every member of `room`.
+    async fn broadcast(&self, room: Room, update: &Update) -> Result<(), BroadcastError>;
+}
+
+/// A broadcast that did not reach every member of its room.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum BroadcastError {
+    /// The transport could not queue the update for some members.
+    #[error("{event} to room {room} did not reach {failed} member(s): {reason}")]
+    Undelivered {
+        /// The room.
+        room: Room,
+        /// The event that was sent.
+        event: Event,
+        /// How many members did not get it.
+        failed: usize,
+        /// What the transport said.
+        reason: String,
+    },
+    /// The transport is shut down or not running.
+    #[error("the transport is closed")]
+    Closed,
+}

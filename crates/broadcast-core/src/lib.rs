@@ -1,0 +1,46 @@
+//! The transport-agnostic core of the web-updates broadcast system.
+//!
+//! Everything that decides *who receives what* lives here, once:
+//! - [`Room`]: the predefined rooms and the dynamic `job-<uuid>` / `tasklog-<uuid>` rooms,
+//!   with their exact strings ([`rooms`](crate::Room) in `rooms.rs`).
+//! - [`Event`]: the event names (`events.rs`).
+//! - The payloads ([`JobUpdate`], [`TaskUpdate`], ...), serialising to exactly the JSON of
+//!   Flamenco's `SocketIO*` schemas (`payload/`), and [`Update`], which ties each payload to
+//!   its event name.
+//! - [`resolve_subscription`]: a client's `/subscription` payload to the room it joins or
+//!   leaves, or to the ack text that refuses it (`subscription.rs`).
+//! - [`Broadcaster`]: the one trait a transport implements (`broadcaster.rs`).
+//! - [`notify`]: the notification rules, on top of the trait.
+//! - [`testing`]: the in-memory recording broadcaster for other crates' tests.
+//!
+//! This crate knows nothing about sockets, HTTP or async runtimes.
+//!
+//! # Features
+//! - `mock`: [`MockBroadcaster`], the mockall mock of [`Broadcaster`].
+#![deny(missing_docs)]
+
+mod broadcaster;
+mod events;
+pub mod notify;
+mod payload;
+mod rooms;
+mod subscription;
+pub mod testing;
+mod update;
+
+#[cfg(feature = "mock")]
+pub use broadcaster::MockBroadcaster;
+pub use broadcaster::{BroadcastError, Broadcaster};
+pub use events::{Event, EventParseError};
+pub use notify::{Delivery, Notification, Notifier};
+pub use payload::{
+    ChatMessage, JobStatus, JobUpdate, LastRenderedImageInfo, LastRenderedUpdate, TaskLogUpdate,
+    TaskStatus, TaskUpdate, Timestamp, WorkerStatus, WorkerStatusChangeRequest, WorkerTag,
+    WorkerTagUpdate, WorkerUpdate,
+};
+pub use rooms::{JOB_ROOM_PREFIX, Room, RoomParseError, TASKLOG_ROOM_PREFIX};
+pub use subscription::{
+    ACK_OK, DEFAULT_MAX_DYNAMIC_ROOMS, Operation, Subscription, SubscriptionError,
+    SubscriptionRequest, SubscriptionType, resolve_subscription,
+};
+pub use update::Update;

@@ -1,0 +1,36 @@
+//! `SocketIOTaskUpdate` and `SocketIOTaskLogUpdate`.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::{TaskStatus, Timestamp};
+
+/// `SocketIOTaskUpdate`: the part of a task that a job's task list shows, sent as `/task`
+/// to the task's job room.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TaskUpdate {
+    /// The task's UUID.
+    pub id: Uuid,
+    /// The UUID of the job the task belongs to; decides the room.
+    pub job_id: Uuid,
+    /// The task's name.
+    pub name: String,
+    /// When the task last changed.
+    pub updated: Timestamp,
+    /// The task's status now.
+    pub status: TaskStatus,
+    /// The status before this change; absent for a new task.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_status: Option<TaskStatus>,
+    /// What the task is doing, as its worker last said.
+    pub activity: String,
+}
+
+/// `SocketIOTaskLogUpdate`: a chunk of a task's log, sent as `/tasklog` to the task's log room.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TaskLogUpdate {
+    /// The task's UUID; decides the room.
+    pub task_id: Uuid,
+    /// One or more lines of log text.
+    pub log: String,
+}

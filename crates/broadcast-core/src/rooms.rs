@@ -1,0 +1,178 @@
+//! Room names: the five predefined rooms and the dynamic per-job and per-task-log rooms.
+//!
+//! The strings are part of the wire contract (an adapter such as a Redis one makes them
+//! visible outside the process), so they are defined here once and nowhere else.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::str::FromStr;
+
+use uuid::Uuid;
+
+/// Prefix of a job's room; the job's lower-case hyphenated UUID follows.
+pub const JOB_ROOM_PREFIX: &str = "job-";
+/// Prefix of a task's log room; the task's lower-case hyphenated UUID follows.
+pub const TASKLOG_ROOM_PREFIX: &str = "tasklog-";
+
+/// A Socket.IO room that updates are sent to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Room {
+    /// `Chat`: receives [`ChatMessage`](crate::ChatMessage) as `/message`; every client joins it on connect.
+    Chat,
+    /// `Jobs`: receives [`JobUpdate`](crate::JobUpdate) as `/jobs`; every client joins it on connect.
+    Jobs,
+    /// `Workers`: receives [`WorkerUpdate`](crate::WorkerUpdate) as `/workers`, for subscribers of `allWorkers`.
+    Workers,
+    /// `WorkerTags`: receives [`WorkerTagUpdate`](crate::WorkerTagUpdate) as `/workertags`, for subscribers of `allWorkerTags`.
+    WorkerTags,
+    /// `Last-Rendered`: receives every job's [`LastRenderedUpdate`](crate::LastRenderedUpdate) as
+    /// `/last-rendered`, for subscribers of `allLastRendered`.
+    LastRendered,
+    /// `job-<uuid>`: receives that job's [`TaskUpdate`](crate::TaskUpdate) as `/task` and its
+    /// [`LastRenderedUpdate`](crate::LastRenderedUpdate) as `/last-rendered`, for subscribers of `job`.
+    Job(Uuid),
+    /// `tasklog-<uuid>`: receives that task's [`TaskLogUpdate`](crate::TaskLogUpdate) as `/tasklog`,
+    /// for subscribers of `tasklog`.
+    TaskLog(Uuid),
+}
+
+/// A string that is not the name of any room.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("not a room name: {0:?}")]
+pub struct RoomParseError(pub String);
+
+impl Room {
+    /// The predefined rooms, which need no UUID.
+    pub const PREDEFINED: [Room; 5] = [
+        Room::Chat,
+        Room::Jobs,
+        Room::Workers,
+        Room::WorkerTags,
+        Room::LastRendered,
+    ];
+
+    /// The rooms every client joins when it connects.
+    pub const DEFAULT_ROOMS: [Room; 2] = [Room::Chat, Room::Jobs];
+
+    /// The exact room string, e.g. `Last-Rendered` or `job-fa48930a-105c-4125-a7f7-0aa1651dcd57`.
+    pub fn name(&self) -> Cow<'static, str> {
+        match self {
+            Room::Chat => Cow::Borrowed("Chat"),
+            Room::Jobs => Cow::Borrowed("Jobs"),
+            Room::Workers => Cow::Borrowed("Workers"),
+            Room::WorkerTags => Cow::Borrowed("WorkerTags"),
+            Room::LastRendered => Cow::Borrowed("Last-Rendered"),
+            Room::Job(id) => Cow::Owned(format!("{JOB_ROOM_PREFIX}{}", id.hyphenated())),
+            Room::TaskLog(id) => Cow::Owned(format!("{TASKLOG_ROOM_PREFIX}{}", id.hyphenated())),
+        }
+    }
+
+    /// Whether this is a per-job or per-task-log room, the kind a socket's cap counts.
+    pub fn is_dynamic(&self) -> bool {
+        matches!(self, Room::Job(_) | Room::TaskLog(_))
+    }
+}
+
+impl fmt::Display for Room {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name())
+    }
+}
+
+impl FromStr for Room {
+    type Err = RoomParseError;
+
+    /// Parses an exact room string. Dynamic rooms need the lower-case hyphenated UUID the
+    /// server itself produces; anything else is an error, so parsing and [`Room::name`]
+    /// round-trip exactly.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let err = || RoomParseError(s.to_owned());
+        let dynamic = |rest: &str| -> Result<Uuid, RoomParseError> {
+            let id = crate::subscription::parse_hyphenated_uuid(rest).ok_or_else(err)?;
+            // Room names are canonical: refuse upper case so two strings never name one room.
+            if id.hyphenated().to_string() == rest {
+                Ok(id)
+            } else {
+                Err(err())
+            }
+        };
+        match s {
+            "Chat" => Ok(Room::Chat),
+            "Jobs" => Ok(Room::Jobs),
+            "Workers" => Ok(Room::Workers),
+            "WorkerTags" => Ok(Room::WorkerTags),
+            "Last-Rendered" => Ok(Room::LastRendered),
+            _ => {
+                if let Some(rest) = s.strip_prefix(JOB_ROOM_PREFIX) {
+                    dynamic(rest).map(Room::Job)
+                } else if let Some(rest) = s.strip_prefix(TASKLOG_ROOM_PREFIX) {
+                    dynamic(rest).map(Room::TaskLog)
+                } else {
+                    Err(err())
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ID: &str = "fa48930a-105c-4125-a7f7-0aa1651dcd57";
+
+    fn check(room: Room, expected: &str) {
+        assert_eq!(room.name(), expected);
+        assert_eq!(room.to_string(), expected);
+        assert_eq!(expected.parse::<Room>(), Ok(room), "parsing {expected:?}");
+    }
+
+    #[test]
+    fn exact_room_strings_round_trip() {
+        let id: Uuid = ID.parse().unwrap();
+        check(Room::Chat, "Chat");
+        check(Room::Jobs, "Jobs");
+        check(Room::Workers, "Workers");
+        check(Room::WorkerTags, "WorkerTags");
+        check(Room::LastRendered, "Last-Rendered");
+        check(Room::Job(id), "job-fa48930a-105c-4125-a7f7-0aa1651dcd57");
+        check(
+            Room::TaskLog(id),
+            "tasklog-fa48930a-105c-4125-a7f7-0aa1651dcd57",
+        );
+    }
+
+    #[test]
+    fn invalid_room_strings_are_errors() {
+        for bad in [
+            "",
+            "chat",
+            "jobs",
+            "LastRendered",
+            "Last-rendered",
+            "job-",
+            "job-not-a-uuid",
+            "job-FA48930A-105C-4125-A7F7-0AA1651DCD57",
+            "job-fa48930a105c4125a7f70aa1651dcd57",
+            "tasklog-{fa48930a-105c-4125-a7f7-0aa1651dcd57}",
+            "task-fa48930a-105c-4125-a7f7-0aa1651dcd57",
+            "job-fa48930a-105c-4125-a7f7-0aa1651dcd57 ",
+            "job-fa48930a-105c-4125-a7f7-0aa1651dcd5é",
+        ] {
+            assert_eq!(
+                bad.parse::<Room>(),
+                Err(RoomParseError(bad.to_owned())),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn only_job_and_tasklog_rooms_are_dynamic() {
+        let id = Uuid::nil();
+        assert!(Room::Job(id).is_dynamic());
+        assert!(Room::TaskLog(id).is_dynamic());
+        assert!(Room::PREDEFINED.iter().all(|r| !r.is_dynamic()));
+        assert_eq!(Room::DEFAULT_ROOMS, [Room::Chat, Room::Jobs]);
+    }
+}

@@ -1,0 +1,51 @@
+//! [`Update`]: one typed message the server sends, tied to its event name.
+
+use serde::Serialize;
+
+use crate::{
+    ChatMessage, Event, JobUpdate, LastRenderedUpdate, TaskLogUpdate, TaskUpdate, WorkerTagUpdate,
+    WorkerUpdate,
+};
+
+/// A message from the server to clients. Each variant knows its event name, so a payload
+/// cannot be sent without one; serialising an `Update` gives just the payload's JSON.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Update {
+    /// Sent as `/jobs`.
+    Job(JobUpdate),
+    /// Sent as `/task`.
+    Task(TaskUpdate),
+    /// Sent as `/tasklog`.
+    TaskLog(TaskLogUpdate),
+    /// Sent as `/last-rendered`.
+    LastRendered(LastRenderedUpdate),
+    /// Sent as `/workers`.
+    Worker(WorkerUpdate),
+    /// Sent as `/workertags`.
+    WorkerTag(WorkerTagUpdate),
+    /// Sent as `/message`.
+    Chat(ChatMessage),
+}
+
+impl Update {
+    /// The event this update is sent as.
+    pub const fn event(&self) -> Event {
+        match self {
+            Update::Job(_) => Event::Jobs,
+            Update::Task(_) => Event::Task,
+            Update::TaskLog(_) => Event::TaskLog,
+            Update::LastRendered(_) => Event::LastRendered,
+            Update::Worker(_) => Event::Workers,
+            Update::WorkerTag(_) => Event::WorkerTags,
+            Update::Chat(_) => Event::Message,
+        }
+    }
+
+    /// The payload as a JSON value, as a client receives it.
+    pub fn to_json(&self) -> serde_json::Value {
+        // Every payload is a struct of strings, numbers, booleans and lists with string
+        // keys, for which serde_json cannot fail.
+        serde_json::to_value(self).unwrap_or_else(|e| unreachable!("payload serialisation: {e}"))
+    }
+}

@@ -1,0 +1,2 @@
+//! Being built; see docs/ARCHITECTURE.md.
+fn main() {}

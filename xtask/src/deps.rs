@@ -1,0 +1,65 @@
+//! `cargo xtask deps`: the one-way dependency rules, checked with `cargo tree -i`.
+//!
+//! A rule names a crate and packages it must not reach through any dependency, dev and
+//! build ones included, with every feature on.
+
+use crate::util::{cargo, no_args, output};
+
+struct Rule {
+    krate: &'static str,
+    forbidden: &'static [&'static str],
+    why: &'static str,
+}
+
+const RULES: &[Rule] = &[
+    Rule {
+        krate: "broadcast-core",
+        forbidden: &["tokio", "socketioxide", "engineioxide", "axum", "hyper"],
+        why: "broadcast-core knows nothing about sockets, HTTP or async runtimes",
+    },
+    Rule {
+        krate: "manager-api",
+        forbidden: &["socketioxide", "engineioxide", "broadcast-socketio"],
+        why: "manager-api never names a transport; it takes an Arc<dyn Broadcaster>",
+    },
+];
+
+pub(crate) fn run(args: &[String]) -> Result<(), String> {
+    no_args(args)?;
+    let mut broken = Vec::new();
+    for rule in RULES {
+        let before = broken.len();
+        for package in rule.forbidden {
+            let tree = output(cargo().args([
+                "tree",
+                "--quiet",
+                "--package",
+                rule.krate,
+                "--all-features",
+                "--edges",
+                "normal,build,dev",
+                "--invert",
+                package,
+            ]))?;
+            if tree.trim().is_empty() {
+                continue;
+            }
+            broken.push(format!(
+                "rule broken: {} must not depend on {package} ({}). Path:\n{tree}",
+                rule.krate, rule.why
+            ));
+        }
+        if broken.len() == before {
+            eprintln!(
+                "deps: {} reaches none of {}",
+                rule.krate,
+                rule.forbidden.join(", ")
+            );
+        }
+    }
+    if broken.is_empty() {
+        Ok(())
+    } else {
+        Err(broken.join("\n"))
+    }
+}

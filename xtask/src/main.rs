@@ -1,0 +1,61 @@
+//! The workspace's tasks, run as `cargo xtask <task>`; `cargo xtask --help` lists them.
+//!
+//! One module per task. Tasks call cargo through `$CARGO` and work from the workspace root,
+//! whatever the current directory.
+
+mod ci;
+mod deps;
+mod util;
+
+use std::process::ExitCode;
+
+/// Every task: its name, its one-line description, and what runs it.
+const TASKS: &[Task] = &[
+    Task {
+        name: "ci",
+        about: "everything CI checks, in order, stopping at the first failure",
+        run: ci::run,
+    },
+    Task {
+        name: "deps",
+        about: "check the crates' one-way dependency rules with cargo tree -i",
+        run: deps::run,
+    },
+];
+
+struct Task {
+    name: &'static str,
+    about: &'static str,
+    run: fn(&[String]) -> Result<(), String>,
+}
+
+fn help() -> String {
+    let mut out = String::from("Usage: cargo xtask <task> [options]\n\nTasks:\n");
+    for task in TASKS {
+        out.push_str(&format!("  {:<8} {}\n", task.name, task.about));
+    }
+    out
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some(name) = args.first() else {
+        eprint!("{}", help());
+        return ExitCode::from(2);
+    };
+    if name == "--help" || name == "-h" || name == "help" {
+        print!("{}", help());
+        return ExitCode::SUCCESS;
+    }
+    let Some(task) = TASKS.iter().find(|t| t.name == name) else {
+        eprint!("unknown task {name:?}\n\n{}", help());
+        return ExitCode::from(2);
+    };
+    match (task.run)(&args[1..]) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask {}: {e}", task.name);
+            ExitCode::FAILURE
+        }
+    }
+}
