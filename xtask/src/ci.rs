@@ -2,31 +2,20 @@
 
 use crate::util::{cargo, exec, no_args};
 
-pub(crate) fn run_step(
-    name: &str,
-    step: impl FnOnce() -> Result<(), String>,
-) -> Result<(), String> {
+pub(crate) fn run_step(name: &str, step: impl FnOnce() -> Result<(), String>) -> Result<(), String> {
     eprintln!("==> ci step: {name}");
     step().map_err(|e| format!("step `{name}` failed: {e}"))
 }
 
 pub(crate) fn run(args: &[String]) -> Result<(), String> {
     no_args(args)?;
-    run_step("fmt", || {
-        exec(cargo().args(["fmt", "--all", "--", "--check"]))
-    })?;
+    run_step("fmt", || exec(cargo().args(["fmt", "--all", "--", "--check"])))?;
     run_step("clippy", || {
-        exec(cargo().args([
-            "clippy",
-            "--workspace",
-            "--all-targets",
-            "--",
-            "-D",
-            "warnings",
-        ]))
+        exec(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))
     })?;
     run_step("test", || exec(cargo().args(["test", "--workspace"])))?;
     run_step("deps", || crate::deps::run(&[]))?;
+    run_step("e2e", || crate::e2e::run(&[]))?;
     eprintln!("==> ci: all steps passed");
     Ok(())
 }

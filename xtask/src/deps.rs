@@ -50,16 +50,8 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
             ));
         }
         if broken.len() == before {
-            eprintln!(
-                "deps: {} reaches none of {}",
-                rule.krate,
-                rule.forbidden.join(", ")
-            );
+            eprintln!("deps: {} reaches none of {}", rule.krate, rule.forbidden.join(", "));
         }
     }
-    if broken.is_empty() {
-        Ok(())
-    } else {
-        Err(broken.join("\n"))
-    }
+    if broken.is_empty() { Ok(()) } else { Err(broken.join("\n")) }
 }

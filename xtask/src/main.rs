@@ -5,21 +5,23 @@
 
 mod ci;
 mod deps;
+mod e2e;
 mod util;
 
 use std::process::ExitCode;
 
 /// Every task: its name, its one-line description, and what runs it.
 const TASKS: &[Task] = &[
-    Task {
-        name: "ci",
-        about: "everything CI checks, in order, stopping at the first failure",
-        run: ci::run,
-    },
+    Task { name: "ci", about: "everything CI checks, in order, stopping at the first failure", run: ci::run },
     Task {
         name: "deps",
         about: "check the crates' one-way dependency rules with cargo tree -i",
         run: deps::run,
+    },
+    Task {
+        name: "e2e",
+        about: "end-to-end suites: real socket.io clients (npm) against real servers",
+        run: e2e::run,
     },
 ];
 

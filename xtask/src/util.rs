@@ -6,10 +6,7 @@ use std::process::Command;
 /// The workspace root, found from this crate's manifest, not from the current directory.
 pub(crate) fn project_root() -> PathBuf {
     let manifest_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    manifest_dir
-        .parent()
-        .map(PathBuf::from)
-        .unwrap_or(manifest_dir)
+    manifest_dir.parent().map(PathBuf::from).unwrap_or(manifest_dir)
 }
 
 /// `cargo`, as the one that runs this task (`$CARGO`), in the workspace root.
@@ -22,21 +19,13 @@ pub(crate) fn cargo() -> Command {
 /// Runs `cmd`, echoing it first; an error says what failed.
 pub(crate) fn exec(cmd: &mut Command) -> Result<(), String> {
     eprintln!("$ {}", describe(cmd));
-    let status = cmd
-        .status()
-        .map_err(|e| format!("could not start {}: {e}", describe(cmd)))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("`{}` failed ({status})", describe(cmd)))
-    }
+    let status = cmd.status().map_err(|e| format!("could not start {}: {e}", describe(cmd)))?;
+    if status.success() { Ok(()) } else { Err(format!("`{}` failed ({status})", describe(cmd))) }
 }
 
 /// Runs `cmd` and returns its standard output.
 pub(crate) fn output(cmd: &mut Command) -> Result<String, String> {
-    let out = cmd
-        .output()
-        .map_err(|e| format!("could not start {}: {e}", describe(cmd)))?;
+    let out = cmd.output().map_err(|e| format!("could not start {}: {e}", describe(cmd)))?;
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 

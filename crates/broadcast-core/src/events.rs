@@ -76,10 +76,7 @@ impl FromStr for Event {
     type Err = EventParseError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Event::ALL
-            .into_iter()
-            .find(|e| e.name() == s)
-            .ok_or_else(|| EventParseError(s.to_owned()))
+        Event::ALL.into_iter().find(|e| e.name() == s).ok_or_else(|| EventParseError(s.to_owned()))
     }
 }
 

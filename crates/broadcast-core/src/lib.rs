@@ -34,13 +34,12 @@ pub use broadcaster::{BroadcastError, Broadcaster};
 pub use events::{Event, EventParseError};
 pub use notify::{Delivery, Notification, Notifier};
 pub use payload::{
-    ChatMessage, JobStatus, JobUpdate, LastRenderedImageInfo, LastRenderedUpdate, TaskLogUpdate,
-    TaskStatus, TaskUpdate, Timestamp, WorkerStatus, WorkerStatusChangeRequest, WorkerTag,
-    WorkerTagUpdate, WorkerUpdate,
+    ChatMessage, JobStatus, JobUpdate, LastRenderedImageInfo, LastRenderedUpdate, TaskLogUpdate, TaskStatus,
+    TaskUpdate, Timestamp, WorkerStatus, WorkerStatusChangeRequest, WorkerTag, WorkerTagUpdate, WorkerUpdate,
 };
 pub use rooms::{JOB_ROOM_PREFIX, Room, RoomParseError, TASKLOG_ROOM_PREFIX};
 pub use subscription::{
-    ACK_OK, DEFAULT_MAX_DYNAMIC_ROOMS, Operation, Subscription, SubscriptionError,
-    SubscriptionRequest, SubscriptionType, resolve_subscription,
+    ACK_OK, DEFAULT_MAX_DYNAMIC_ROOMS, Operation, Subscription, SubscriptionError, SubscriptionRequest,
+    SubscriptionType, resolve_subscription,
 };
 pub use update::Update;

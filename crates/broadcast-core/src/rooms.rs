@@ -43,13 +43,8 @@ pub struct RoomParseError(pub String);
 
 impl Room {
     /// The predefined rooms, which need no UUID.
-    pub const PREDEFINED: [Room; 5] = [
-        Room::Chat,
-        Room::Jobs,
-        Room::Workers,
-        Room::WorkerTags,
-        Room::LastRendered,
-    ];
+    pub const PREDEFINED: [Room; 5] =
+        [Room::Chat, Room::Jobs, Room::Workers, Room::WorkerTags, Room::LastRendered];
 
     /// The rooms every client joins when it connects.
     pub const DEFAULT_ROOMS: [Room; 2] = [Room::Chat, Room::Jobs];
@@ -90,11 +85,7 @@ impl FromStr for Room {
         let dynamic = |rest: &str| -> Result<Uuid, RoomParseError> {
             let id = crate::subscription::parse_hyphenated_uuid(rest).ok_or_else(err)?;
             // Room names are canonical: refuse upper case so two strings never name one room.
-            if id.hyphenated().to_string() == rest {
-                Ok(id)
-            } else {
-                Err(err())
-            }
+            if id.hyphenated().to_string() == rest { Ok(id) } else { Err(err()) }
         };
         match s {
             "Chat" => Ok(Room::Chat),
@@ -136,10 +127,7 @@ mod tests {
         check(Room::WorkerTags, "WorkerTags");
         check(Room::LastRendered, "Last-Rendered");
         check(Room::Job(id), "job-fa48930a-105c-4125-a7f7-0aa1651dcd57");
-        check(
-            Room::TaskLog(id),
-            "tasklog-fa48930a-105c-4125-a7f7-0aa1651dcd57",
-        );
+        check(Room::TaskLog(id), "tasklog-fa48930a-105c-4125-a7f7-0aa1651dcd57");
     }
 
     #[test]
@@ -159,11 +147,7 @@ mod tests {
             "job-fa48930a-105c-4125-a7f7-0aa1651dcd57 ",
             "job-fa48930a-105c-4125-a7f7-0aa1651dcd5é",
         ] {
-            assert_eq!(
-                bad.parse::<Room>(),
-                Err(RoomParseError(bad.to_owned())),
-                "{bad:?}"
-            );
+            assert_eq!(bad.parse::<Room>(), Err(RoomParseError(bad.to_owned())), "{bad:?}");
         }
     }
 

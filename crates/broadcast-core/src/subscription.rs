@@ -67,44 +67,60 @@ pub struct Subscription {
     pub room: Room,
 }
 
-/// Why a subscription request was refused. The `Display` text is the exact ack string the
-/// client receives.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+/// Why a subscription request was refused. [`SubscriptionError::ack_text`] (and `Display`)
+/// is the exact ack string the client receives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SubscriptionError {
     /// The message carried no payload.
-    #[error("missing subscription payload, ignoring request")]
     MissingPayload,
     /// The payload is not a JSON object.
-    #[error("subscription payload must be an object, ignoring request")]
     NotAnObject,
     /// `uuid` is present but not a UUID in the 36-character hyphenated form.
-    #[error("invalid UUID, ignoring request")]
     InvalidUuid,
     /// `type` is absent.
-    #[error("missing subscription type, ignoring request")]
     MissingType,
     /// `type` is not a string.
-    #[error("subscription type must be a string, ignoring request")]
     TypeNotString,
     /// `type` is a string but not a known subscription type.
-    #[error("unknown subscription type, ignoring request")]
     UnknownType,
     /// `type` is `job` and there is no `uuid`.
-    #[error("operation on job requires a UUID")]
     JobRequiresUuid,
     /// `type` is `tasklog` and there is no `uuid`.
-    #[error("operation on task requires a UUID")]
     TaskRequiresUuid,
     /// `op` is absent.
-    #[error("missing subscription operation, ignoring request")]
     MissingOperation,
     /// `op` is not `subscribe` or `unsubscribe`.
-    #[error("invalid subscription operation, ignoring request")]
     InvalidOperation,
     /// Joining would put the socket in more dynamic rooms than allowed.
-    #[error("too many subscriptions, ignoring request")]
     TooManySubscriptions,
 }
+
+impl SubscriptionError {
+    /// The ack text the client receives.
+    pub const fn ack_text(self) -> &'static str {
+        match self {
+            SubscriptionError::MissingPayload => "missing subscription payload, ignoring request",
+            SubscriptionError::NotAnObject => "subscription payload must be an object, ignoring request",
+            SubscriptionError::InvalidUuid => "invalid UUID, ignoring request",
+            SubscriptionError::MissingType => "missing subscription type, ignoring request",
+            SubscriptionError::TypeNotString => "subscription type must be a string, ignoring request",
+            SubscriptionError::UnknownType => "unknown subscription type, ignoring request",
+            SubscriptionError::JobRequiresUuid => "operation on job requires a UUID",
+            SubscriptionError::TaskRequiresUuid => "operation on task requires a UUID",
+            SubscriptionError::MissingOperation => "missing subscription operation, ignoring request",
+            SubscriptionError::InvalidOperation => "invalid subscription operation, ignoring request",
+            SubscriptionError::TooManySubscriptions => "too many subscriptions, ignoring request",
+        }
+    }
+}
+
+impl std::fmt::Display for SubscriptionError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.ack_text())
+    }
+}
+
+impl std::error::Error for SubscriptionError {}
 
 /// Decides what a `/subscription` payload asks for.
 ///
@@ -120,9 +136,7 @@ pub fn resolve_subscription(payload: Option<&Value>) -> Result<Subscription, Sub
 
     let uuid = match object.get("uuid") {
         None | Some(Value::Null) => None,
-        Some(Value::String(s)) => {
-            Some(parse_hyphenated_uuid(s).ok_or(SubscriptionError::InvalidUuid)?)
-        }
+        Some(Value::String(s)) => Some(parse_hyphenated_uuid(s).ok_or(SubscriptionError::InvalidUuid)?),
         Some(_) => return Err(SubscriptionError::InvalidUuid),
     };
 
@@ -172,11 +186,7 @@ impl Subscription {
             }
             dynamic += usize::from(room.is_dynamic());
         }
-        if dynamic >= max_dynamic_rooms {
-            Err(SubscriptionError::TooManySubscriptions)
-        } else {
-            Ok(())
-        }
+        if dynamic >= max_dynamic_rooms { Err(SubscriptionError::TooManySubscriptions) } else { Ok(()) }
     }
 }
 
@@ -209,29 +219,17 @@ mod tests {
     }
 
     fn check_room(payload: Value, op: Operation, room: Room) {
-        assert_eq!(
-            resolve_subscription(Some(&payload)),
-            Ok(Subscription { op, room }),
-            "{payload}"
-        );
+        assert_eq!(resolve_subscription(Some(&payload)), Ok(Subscription { op, room }), "{payload}");
     }
 
     #[test]
     fn all_jobs_is_the_jobs_room() {
-        check_room(
-            json!({"op": "subscribe", "type": "allJobs"}),
-            Operation::Subscribe,
-            Room::Jobs,
-        );
+        check_room(json!({"op": "subscribe", "type": "allJobs"}), Operation::Subscribe, Room::Jobs);
     }
 
     #[test]
     fn all_workers_is_the_workers_room() {
-        check_room(
-            json!({"op": "subscribe", "type": "allWorkers"}),
-            Operation::Subscribe,
-            Room::Workers,
-        );
+        check_room(json!({"op": "subscribe", "type": "allWorkers"}), Operation::Subscribe, Room::Workers);
     }
 
     #[test]
@@ -273,10 +271,8 @@ mod tests {
     /// Regression: Flamenco's 2024+ Go code joined the job room for a `tasklog` subscription.
     #[test]
     fn regression_tasklog_subscription_joins_tasklog_room_not_job_room() {
-        let sub = resolve_subscription(Some(
-            &json!({"op": "subscribe", "type": "tasklog", "uuid": ID}),
-        ))
-        .unwrap();
+        let sub =
+            resolve_subscription(Some(&json!({"op": "subscribe", "type": "tasklog", "uuid": ID}))).unwrap();
         assert_ne!(sub.room, Room::Job(id()));
         assert_eq!(sub.room.to_string(), format!("tasklog-{ID}"));
     }
@@ -292,105 +288,50 @@ mod tests {
 
     #[test]
     fn upper_case_uuid_is_normalised() {
-        let sub = resolve_subscription(Some(
-            &json!({"op": "subscribe", "type": "job", "uuid": ID.to_uppercase()}),
-        ))
-        .unwrap();
+        let sub =
+            resolve_subscription(Some(&json!({"op": "subscribe", "type": "job", "uuid": ID.to_uppercase()})))
+                .unwrap();
         assert_eq!(sub.room.to_string(), format!("job-{ID}"));
     }
 
     #[test]
     fn null_uuid_counts_as_absent() {
-        check(
-            json!({"op": "subscribe", "type": "allJobs", "uuid": null}),
-            "ok",
-        );
-        check(
-            json!({"op": "subscribe", "type": "job", "uuid": null}),
-            "operation on job requires a UUID",
-        );
+        check(json!({"op": "subscribe", "type": "allJobs", "uuid": null}), "ok");
+        check(json!({"op": "subscribe", "type": "job", "uuid": null}), "operation on job requires a UUID");
     }
 
     #[test]
     fn ack_texts() {
         check(json!({"op": "subscribe", "type": "job", "uuid": ID}), "ok");
-        check(
-            json!({"op": "subscribe", "type": "job", "uuid": "nope"}),
-            "invalid UUID, ignoring request",
-        );
-        check(
-            json!({"op": "subscribe", "type": "job"}),
-            "operation on job requires a UUID",
-        );
-        check(
-            json!({"op": "subscribe", "type": "tasklog"}),
-            "operation on task requires a UUID",
-        );
+        check(json!({"op": "subscribe", "type": "job", "uuid": "nope"}), "invalid UUID, ignoring request");
+        check(json!({"op": "subscribe", "type": "job"}), "operation on job requires a UUID");
+        check(json!({"op": "subscribe", "type": "tasklog"}), "operation on task requires a UUID");
         check(
             json!({"op": "subscribe", "type": "everything"}),
             "unknown subscription type, ignoring request",
         );
-        check(
-            json!({"op": "join", "type": "allJobs"}),
-            "invalid subscription operation, ignoring request",
-        );
+        check(json!({"op": "join", "type": "allJobs"}), "invalid subscription operation, ignoring request");
     }
 
     #[test]
     fn invalid_uuids() {
         let invalid = "invalid UUID, ignoring request";
-        check(
-            json!({"op": "subscribe", "type": "allJobs", "uuid": ""}),
-            invalid,
-        );
-        check(
-            json!({"op": "subscribe", "type": "allWorkers", "uuid": "x"}),
-            invalid,
-        );
-        check(
-            json!({"op": "subscribe", "type": "job", "uuid": ID.replace('-', "")}),
-            invalid,
-        );
-        check(
-            json!({"op": "subscribe", "type": "job", "uuid": format!("{{{ID}}}")}),
-            invalid,
-        );
-        check(
-            json!({"op": "subscribe", "type": "job", "uuid": format!("urn:uuid:{ID}")}),
-            invalid,
-        );
-        check(
-            json!({"op": "subscribe", "type": "job", "uuid": "g".repeat(36)}),
-            invalid,
-        );
-        check(
-            json!({"op": "subscribe", "type": "job", "uuid": "a".repeat(10 * 1024)}),
-            invalid,
-        );
-        check(
-            json!({"op": "subscribe", "type": "job", "uuid": 42}),
-            invalid,
-        );
-        check(
-            json!({"op": "subscribe", "type": "job", "uuid": [ID]}),
-            invalid,
-        );
+        check(json!({"op": "subscribe", "type": "allJobs", "uuid": ""}), invalid);
+        check(json!({"op": "subscribe", "type": "allWorkers", "uuid": "x"}), invalid);
+        check(json!({"op": "subscribe", "type": "job", "uuid": ID.replace('-', "")}), invalid);
+        check(json!({"op": "subscribe", "type": "job", "uuid": format!("{{{ID}}}")}), invalid);
+        check(json!({"op": "subscribe", "type": "job", "uuid": format!("urn:uuid:{ID}")}), invalid);
+        check(json!({"op": "subscribe", "type": "job", "uuid": "g".repeat(36)}), invalid);
+        check(json!({"op": "subscribe", "type": "job", "uuid": "a".repeat(10 * 1024)}), invalid);
+        check(json!({"op": "subscribe", "type": "job", "uuid": 42}), invalid);
+        check(json!({"op": "subscribe", "type": "job", "uuid": [ID]}), invalid);
     }
 
     #[test]
     fn checks_run_uuid_then_type_then_op() {
-        check(
-            json!({"op": "bogus", "type": "bogus", "uuid": "bogus"}),
-            "invalid UUID, ignoring request",
-        );
-        check(
-            json!({"op": "bogus", "type": "bogus"}),
-            "unknown subscription type, ignoring request",
-        );
-        check(
-            json!({"op": "bogus", "type": "job"}),
-            "operation on job requires a UUID",
-        );
+        check(json!({"op": "bogus", "type": "bogus", "uuid": "bogus"}), "invalid UUID, ignoring request");
+        check(json!({"op": "bogus", "type": "bogus"}), "unknown subscription type, ignoring request");
+        check(json!({"op": "bogus", "type": "job"}), "operation on job requires a UUID");
         check(
             json!({"op": "bogus", "type": "job", "uuid": ID}),
             "invalid subscription operation, ignoring request",
@@ -399,10 +340,7 @@ mod tests {
 
     #[test]
     fn malformed_payloads() {
-        assert_eq!(
-            resolve_subscription(None),
-            Err(SubscriptionError::MissingPayload)
-        );
+        assert_eq!(resolve_subscription(None), Err(SubscriptionError::MissingPayload));
         assert_eq!(
             SubscriptionError::MissingPayload.to_string(),
             "missing subscription payload, ignoring request"
@@ -414,64 +352,37 @@ mod tests {
         check(json!(true), not_object);
         check(json!([{"op": "subscribe", "type": "allJobs"}]), not_object);
         check(json!({}), "missing subscription type, ignoring request");
-        check(
-            json!({"op": "subscribe"}),
-            "missing subscription type, ignoring request",
-        );
-        check(
-            json!({"op": "subscribe", "type": 3}),
-            "subscription type must be a string, ignoring request",
-        );
+        check(json!({"op": "subscribe"}), "missing subscription type, ignoring request");
+        check(json!({"op": "subscribe", "type": 3}), "subscription type must be a string, ignoring request");
         check(
             json!({"op": "subscribe", "type": ["job"]}),
             "subscription type must be a string, ignoring request",
         );
-        check(
-            json!({"type": "allJobs"}),
-            "missing subscription operation, ignoring request",
-        );
-        check(
-            json!({"op": 1, "type": "allJobs"}),
-            "invalid subscription operation, ignoring request",
-        );
+        check(json!({"type": "allJobs"}), "missing subscription operation, ignoring request");
+        check(json!({"op": 1, "type": "allJobs"}), "invalid subscription operation, ignoring request");
         check(
             json!({"op": "Subscribe", "type": "allJobs"}),
             "invalid subscription operation, ignoring request",
         );
-        check(
-            json!({"op": "subscribe", "type": "AllJobs"}),
-            "unknown subscription type, ignoring request",
-        );
+        check(json!({"op": "subscribe", "type": "AllJobs"}), "unknown subscription type, ignoring request");
     }
 
     #[test]
     fn dynamic_room_cap() {
         let other = Uuid::from_u128(1);
-        let sub = Subscription {
-            op: Operation::Subscribe,
-            room: Room::Job(id()),
-        };
+        let sub = Subscription { op: Operation::Subscribe, room: Room::Job(id()) };
         let joined = [Room::Chat, Room::Jobs, Room::TaskLog(other)];
         assert_eq!(sub.check_limit(joined, 2), Ok(()));
-        assert_eq!(
-            sub.check_limit(joined, 1),
-            Err(SubscriptionError::TooManySubscriptions)
-        );
+        assert_eq!(sub.check_limit(joined, 1), Err(SubscriptionError::TooManySubscriptions));
         assert_eq!(
             SubscriptionError::TooManySubscriptions.to_string(),
             "too many subscriptions, ignoring request"
         );
         // Already a member, leaving, and predefined rooms are never refused.
         assert_eq!(sub.check_limit([Room::Job(id())], 0), Ok(()));
-        let leave = Subscription {
-            op: Operation::Unsubscribe,
-            ..sub
-        };
+        let leave = Subscription { op: Operation::Unsubscribe, ..sub };
         assert_eq!(leave.check_limit(joined, 0), Ok(()));
-        let workers = Subscription {
-            op: Operation::Subscribe,
-            room: Room::Workers,
-        };
+        let workers = Subscription { op: Operation::Subscribe, room: Room::Workers };
         assert_eq!(workers.check_limit(joined, 0), Ok(()));
     }
 }

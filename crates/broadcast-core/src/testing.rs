@@ -27,9 +27,7 @@ impl InMemoryBroadcaster {
     fn log(&self) -> std::sync::MutexGuard<'_, Vec<Delivery>> {
         // A test that panicked while holding the lock has already failed; its record is
         // still worth showing.
-        self.log
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.log.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Every delivery so far, in the order they were made.
@@ -39,20 +37,12 @@ impl InMemoryBroadcaster {
 
     /// What `room` received, in order.
     pub fn received(&self, room: Room) -> Vec<Update> {
-        self.log()
-            .iter()
-            .filter(|d| d.room == room)
-            .map(|d| d.update.clone())
-            .collect()
+        self.log().iter().filter(|d| d.room == room).map(|d| d.update.clone()).collect()
     }
 
     /// What `room` received as a client sees it: event name and payload JSON, in order.
     pub fn events(&self, room: Room) -> Vec<(Event, serde_json::Value)> {
-        self.log()
-            .iter()
-            .filter(|d| d.room == room)
-            .map(|d| (d.update.event(), d.update.to_json()))
-            .collect()
+        self.log().iter().filter(|d| d.room == room).map(|d| (d.update.event(), d.update.to_json())).collect()
     }
 
     /// Returns every delivery so far and forgets them.
@@ -64,10 +54,7 @@ impl InMemoryBroadcaster {
 #[async_trait]
 impl Broadcaster for InMemoryBroadcaster {
     async fn broadcast(&self, room: Room, update: &Update) -> Result<(), BroadcastError> {
-        self.log().push(Delivery {
-            room,
-            update: update.clone(),
-        });
+        self.log().push(Delivery { room, update: update.clone() });
         Ok(())
     }
 }

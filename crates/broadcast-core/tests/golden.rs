@@ -18,26 +18,16 @@ const WORKER: Uuid = uuid!("7e2a8bd5-3c11-4b0f-8a62-5d9f0c4e1a10");
 const TAG: Uuid = uuid!("c4a1f2e3-9b8d-4c7e-a6f5-e4d3c2b1a090");
 
 fn at(s: &str) -> Timestamp {
-    chrono::DateTime::parse_from_rfc3339(s)
-        .unwrap()
-        .with_timezone(&Utc)
+    chrono::DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
 }
 
 fn check<T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug>(fixture: &str, value: T) {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(format!("{fixture}.json"));
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(format!("{fixture}.json"));
     let produced = serde_json::to_value(&value).unwrap();
     if std::env::var_os("BLESS").is_some() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "BLESS is refused under CI"
-        );
-        std::fs::write(
-            &path,
-            serde_json::to_string_pretty(&produced).unwrap() + "\n",
-        )
-        .unwrap();
+        assert!(std::env::var_os("CI").is_none(), "BLESS is refused under CI");
+        std::fs::write(&path, serde_json::to_string_pretty(&produced).unwrap() + "\n").unwrap();
         return;
     }
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
@@ -137,12 +127,7 @@ fn task_update() {
 fn task_update_new() {
     check(
         "task_update_new",
-        TaskUpdate {
-            status: TaskStatus::Queued,
-            previous_status: None,
-            activity: String::new(),
-            ..task()
-        },
+        TaskUpdate { status: TaskStatus::Queued, previous_status: None, activity: String::new(), ..task() },
     );
 }
 
@@ -150,10 +135,7 @@ fn task_update_new() {
 fn task_log_update() {
     check(
         "task_log_update",
-        TaskLogUpdate {
-            task_id: TASK,
-            log: "Fra:1 Mem:12.00M\nFra:2 Mem:12.50M\n".into(),
-        },
+        TaskLogUpdate { task_id: TASK, log: "Fra:1 Mem:12.00M\nFra:2 Mem:12.50M\n".into() },
     );
 }
 
@@ -166,10 +148,7 @@ fn last_rendered_update() {
             task_id: TASK,
             thumbnail: LastRenderedImageInfo {
                 base: format!("/job-files/{JOB}/last-rendered"),
-                suffixes: vec![
-                    "last-rendered-small.jpg".into(),
-                    "last-rendered-medium.jpg".into(),
-                ],
+                suffixes: vec!["last-rendered-small.jpg".into(), "last-rendered-medium.jpg".into()],
             },
         },
     );
@@ -179,10 +158,7 @@ fn last_rendered_update() {
 fn last_rendered_image_info() {
     check(
         "last_rendered_image_info",
-        LastRenderedImageInfo {
-            base: format!("/job-files/{JOB}/last-rendered"),
-            suffixes: vec![],
-        },
+        LastRenderedImageInfo { base: format!("/job-files/{JOB}/last-rendered"), suffixes: vec![] },
     );
 }
 
@@ -194,10 +170,7 @@ fn worker() -> WorkerUpdate {
         last_seen: Some(at("2024-05-01T10:00:02Z")),
         status: WorkerStatus::Awake,
         previous_status: Some(WorkerStatus::Starting),
-        status_change: Some(WorkerStatusChangeRequest {
-            status: WorkerStatus::Asleep,
-            is_lazy: true,
-        }),
+        status_change: Some(WorkerStatusChangeRequest { status: WorkerStatus::Asleep, is_lazy: true }),
         version: "3.5".into(),
         deleted_at: Some(at("2024-05-03T08:00:00Z")),
         can_restart: true,
@@ -229,10 +202,7 @@ fn worker_update_minimal() {
 fn worker_status_change_request() {
     check(
         "worker_status_change_request",
-        WorkerStatusChangeRequest {
-            status: WorkerStatus::Restart,
-            is_lazy: false,
-        },
+        WorkerStatusChangeRequest { status: WorkerStatus::Restart, is_lazy: false },
     );
 }
 
@@ -251,61 +221,32 @@ fn worker_tag() {
 
 #[test]
 fn worker_tag_minimal() {
-    check(
-        "worker_tag_minimal",
-        WorkerTag {
-            id: None,
-            name: "GPU-EEVEE".into(),
-            description: None,
-        },
-    );
+    check("worker_tag_minimal", WorkerTag { id: None, name: "GPU-EEVEE".into(), description: None });
 }
 
 #[test]
 fn worker_tag_update() {
-    check(
-        "worker_tag_update",
-        WorkerTagUpdate {
-            tag: tag(),
-            was_deleted: false,
-        },
-    );
+    check("worker_tag_update", WorkerTagUpdate { tag: tag(), was_deleted: false });
 }
 
 #[test]
 fn worker_tag_deleted() {
     check(
         "worker_tag_deleted",
-        WorkerTagUpdate {
-            tag: WorkerTag {
-                description: None,
-                ..tag()
-            },
-            was_deleted: true,
-        },
+        WorkerTagUpdate { tag: WorkerTag { description: None, ..tag() }, was_deleted: true },
     );
 }
 
 #[test]
 fn chat_message() {
-    check(
-        "chat_message",
-        ChatMessage {
-            name: "Sybren".into(),
-            text: "Renders are done 🎉".into(),
-        },
-    );
+    check("chat_message", ChatMessage { name: "Sybren".into(), text: "Renders are done 🎉".into() });
 }
 
 #[test]
 fn subscription_request() {
     check(
         "subscription_request",
-        SubscriptionRequest {
-            op: Operation::Subscribe,
-            kind: SubscriptionType::TaskLog,
-            uuid: Some(TASK),
-        },
+        SubscriptionRequest { op: Operation::Subscribe, kind: SubscriptionType::TaskLog, uuid: Some(TASK) },
     );
 }
 
@@ -313,11 +254,7 @@ fn subscription_request() {
 fn subscription_request_minimal() {
     check(
         "subscription_request_minimal",
-        SubscriptionRequest {
-            op: Operation::Unsubscribe,
-            kind: SubscriptionType::AllWorkerTags,
-            uuid: None,
-        },
+        SubscriptionRequest { op: Operation::Unsubscribe, kind: SubscriptionType::AllWorkerTags, uuid: None },
     );
 }
 
@@ -333,11 +270,7 @@ fn subscription_request_type_agrees_with_resolver() {
         SubscriptionType::AllLastRendered,
         SubscriptionType::AllWorkerTags,
     ] {
-        let req = SubscriptionRequest {
-            op: Operation::Subscribe,
-            kind,
-            uuid: Some(TASK),
-        };
+        let req = SubscriptionRequest { op: Operation::Subscribe, kind, uuid: Some(TASK) };
         let sub = resolve_subscription(Some(&serde_json::to_value(&req).unwrap())).unwrap();
         assert_eq!(sub.op, Operation::Subscribe);
         let expected = match kind {

@@ -85,18 +85,8 @@ fn deleted_job_keeps_required_fields_and_sets_was_deleted() {
     let payload = &rec.events(Room::Jobs)[0].1;
     assert_eq!(payload["was_deleted"], true);
     assert_eq!(payload["updated"], "2024-05-01T10:00:09Z");
-    for field in [
-        "id",
-        "updated",
-        "status",
-        "type",
-        "priority",
-        "refresh_tasks",
-    ] {
-        assert!(
-            payload.get(field).is_some(),
-            "{field} missing from {payload}"
-        );
+    for field in ["id", "updated", "status", "type", "priority", "refresh_tasks"] {
+        assert!(payload.get(field).is_some(), "{field} missing from {payload}");
     }
 }
 
@@ -119,10 +109,7 @@ fn task_update_goes_to_its_job_room_only() {
 
 #[test]
 fn task_log_goes_to_its_tasklog_room_only() {
-    let rec = send(notify::task_log(TaskLogUpdate {
-        task_id: TASK,
-        log: "line\n".into(),
-    }));
+    let rec = send(notify::task_log(TaskLogUpdate { task_id: TASK, log: "line\n".into() }));
     assert_eq!(rooms_of(&rec), [Room::TaskLog(TASK)]);
     assert_eq!(
         rec.events(Room::TaskLog(TASK)),
@@ -135,10 +122,7 @@ fn last_rendered_goes_to_job_room_then_last_rendered() {
     let update = LastRenderedUpdate {
         job_id: JOB,
         task_id: TASK,
-        thumbnail: LastRenderedImageInfo {
-            base: "/x".into(),
-            suffixes: vec!["a.jpg".into()],
-        },
+        thumbnail: LastRenderedImageInfo { base: "/x".into(), suffixes: vec!["a.jpg".into()] },
     };
     let rec = send(notify::last_rendered(update.clone()));
     assert_eq!(rooms_of(&rec), [Room::Job(JOB), Room::LastRendered]);
@@ -166,36 +150,22 @@ fn worker_update_goes_to_workers_unchanged() {
 #[test]
 fn deleted_worker_has_deleted_at() {
     let rec = send(notify::worker_deleted(worker(), t(5)));
-    assert_eq!(
-        rec.events(Room::Workers)[0].1["deleted_at"],
-        "2024-05-01T10:00:05Z"
-    );
+    assert_eq!(rec.events(Room::Workers)[0].1["deleted_at"], "2024-05-01T10:00:05Z");
 }
 
 #[test]
 fn worker_tag_update_goes_to_worker_tags() {
-    let tag = WorkerTag {
-        id: Some(TAG),
-        name: "GPU".into(),
-        description: None,
-    };
+    let tag = WorkerTag { id: Some(TAG), name: "GPU".into(), description: None };
     let rec = send(notify::worker_tag_updated(tag));
     assert_eq!(
         rec.events(Room::WorkerTags),
-        [(
-            Event::WorkerTags,
-            json!({"tag": {"id": TAG, "name": "GPU"}})
-        )]
+        [(Event::WorkerTags, json!({"tag": {"id": TAG, "name": "GPU"}}))]
     );
 }
 
 #[test]
 fn deleted_worker_tag_has_was_deleted() {
-    let tag = WorkerTag {
-        id: Some(TAG),
-        name: "GPU".into(),
-        description: None,
-    };
+    let tag = WorkerTag { id: Some(TAG), name: "GPU".into(), description: None };
     let rec = send(notify::worker_tag_deleted(tag));
     let payload = &rec.events(Room::WorkerTags)[0].1;
     assert_eq!(payload["tag"]["id"], TAG.to_string());
@@ -204,15 +174,9 @@ fn deleted_worker_tag_has_was_deleted() {
 
 #[test]
 fn chat_goes_to_chat_as_message() {
-    let msg = ChatMessage {
-        name: "a".into(),
-        text: "b".into(),
-    };
+    let msg = ChatMessage { name: "a".into(), text: "b".into() };
     let rec = send(notify::chat_message(msg.clone()));
-    assert_eq!(
-        rec.events(Room::Chat),
-        [(Event::Message, json!({"name": "a", "text": "b"}))]
-    );
+    assert_eq!(rec.events(Room::Chat), [(Event::Message, json!({"name": "a", "text": "b"}))]);
     assert_eq!(notify::CHAT_ACK, "message sent successfully.");
 }
 
@@ -223,11 +187,7 @@ fn in_memory_broadcaster_keeps_order_per_room() {
     for priority in 0..5 {
         block_on(notifier.send(notify::job_updated(JobUpdate { priority, ..job() }))).unwrap();
     }
-    let priorities: Vec<_> = rec
-        .events(Room::Jobs)
-        .iter()
-        .map(|(_, p)| p["priority"].clone())
-        .collect();
+    let priorities: Vec<_> = rec.events(Room::Jobs).iter().map(|(_, p)| p["priority"].clone()).collect();
     assert_eq!(priorities, [0, 1, 2, 3, 4]);
     assert_eq!(rec.take().len(), 5);
     assert!(rec.deliveries().is_empty());
@@ -250,12 +210,7 @@ fn failed_delivery_does_not_stop_the_rest() {
         .times(1)
         .in_sequence(&mut seq)
         .returning(|room, update| {
-            Err(BroadcastError::Undelivered {
-                room,
-                event: update.event(),
-                failed: 1,
-                reason: "full".into(),
-            })
+            Err(BroadcastError::Undelivered { room, event: update.event(), failed: 1, reason: "full".into() })
         });
     mock.expect_broadcast()
         .withf(|room, _| *room == Room::LastRendered)
@@ -265,15 +220,8 @@ fn failed_delivery_does_not_stop_the_rest() {
     let update = LastRenderedUpdate {
         job_id: JOB,
         task_id: TASK,
-        thumbnail: LastRenderedImageInfo {
-            base: "/x".into(),
-            suffixes: vec![],
-        },
+        thumbnail: LastRenderedImageInfo { base: "/x".into(), suffixes: vec![] },
     };
-    let err =
-        block_on(Notifier::new(Arc::new(mock)).send(notify::last_rendered(update))).unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        format!("/last-rendered to room job-{JOB} did not reach 1 member(s): full")
-    );
+    let err = block_on(Notifier::new(Arc::new(mock)).send(notify::last_rendered(update))).unwrap_err();
+    assert_eq!(err.to_string(), format!("/last-rendered to room job-{JOB} did not reach 1 member(s): full"));
 }

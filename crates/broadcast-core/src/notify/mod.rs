@@ -45,9 +45,7 @@ pub struct Notification {
 
 impl Notification {
     fn to(room: Room, update: Update) -> Self {
-        Notification {
-            deliveries: vec![Delivery { room, update }],
-        }
+        Notification { deliveries: vec![Delivery { room, update }] }
     }
 
     fn then(mut self, room: Room) -> Self {

@@ -115,16 +115,8 @@ mod tests {
         all: &[T],
         expected: &[&str],
     ) {
-        let names: Vec<String> = all
-            .iter()
-            .map(|s| {
-                serde_json::to_value(s)
-                    .unwrap()
-                    .as_str()
-                    .unwrap()
-                    .to_owned()
-            })
-            .collect();
+        let names: Vec<String> =
+            all.iter().map(|s| serde_json::to_value(s).unwrap().as_str().unwrap().to_owned()).collect();
         assert_eq!(names, expected);
         for (status, name) in all.iter().zip(expected) {
             let parsed: T = serde_json::from_value(serde_json::Value::from(*name)).unwrap();
@@ -154,26 +146,13 @@ mod tests {
     fn task_status_strings() {
         check(
             &TaskStatus::ALL,
-            &[
-                "active",
-                "canceled",
-                "completed",
-                "failed",
-                "queued",
-                "soft-failed",
-                "paused",
-            ],
+            &["active", "canceled", "completed", "failed", "queued", "soft-failed", "paused"],
         );
     }
 
     #[test]
     fn worker_status_strings() {
-        check(
-            &WorkerStatus::ALL,
-            &[
-                "starting", "awake", "asleep", "error", "testing", "offline", "restart",
-            ],
-        );
+        check(&WorkerStatus::ALL, &["starting", "awake", "asleep", "error", "testing", "offline", "restart"]);
     }
 
     #[test]

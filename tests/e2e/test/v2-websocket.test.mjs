@@ -1,0 +1,3 @@
+import { webUpdatesSuite } from '../lib/suite.mjs';
+
+webUpdatesSuite('v2-websocket');

@@ -1,0 +1,135 @@
+//! `cargo xtask e2e`: the end-to-end suites in `tests/e2e`, with real socket.io clients from
+//! npm (2.x and 4.x) against real servers on ports the OS picks.
+//!
+//! For each suite: build the server, start it, read the address it prints, run the suite's
+//! test files with Node's test runner, stop the server. A failing suite prints the server's
+//! log. Everything is bounded: the server must say where it listens within a minute, and
+//! each test has a timeout.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use crate::util::{cargo, exec, no_args, project_root};
+
+/// One suite: which server it talks to and which test files it runs.
+struct Suite {
+    name: &'static str,
+    /// The cargo package of the server binary.
+    package: &'static str,
+    args: &'static [&'static str],
+    /// Test files or folders, relative to `tests/e2e`.
+    tests: &'static [&'static str],
+}
+
+const SUITES: &[Suite] = &[Suite {
+    name: "adapter (fixture server)",
+    package: "e2e-fixture-server",
+    // Short heartbeats so the suites see several; a small room cap so they can reach it.
+    args: &["--ping-interval-ms", "500", "--ping-timeout-ms", "2000", "--max-dynamic-rooms", "8"],
+    tests: &["test"],
+}];
+
+pub(crate) fn run(args: &[String]) -> Result<(), String> {
+    no_args(args)?;
+    let e2e_dir = project_root().join("tests/e2e");
+    let packages: Vec<&str> = SUITES.iter().map(|s| s.package).collect();
+    let mut build = cargo();
+    build.arg("build");
+    for p in &packages {
+        build.args(["--package", p]);
+    }
+    exec(&mut build)?;
+    exec(
+        Command::new("npm").args(["ci", "--no-audit", "--no-fund", "--loglevel=error"]).current_dir(&e2e_dir),
+    )?;
+    for suite in SUITES {
+        run_suite(suite, &e2e_dir)?;
+    }
+    Ok(())
+}
+
+fn run_suite(suite: &Suite, e2e_dir: &Path) -> Result<(), String> {
+    eprintln!("==> e2e suite: {}", suite.name);
+    let log_dir = project_root().join("target/e2e");
+    std::fs::create_dir_all(&log_dir).map_err(|e| e.to_string())?;
+    let log_path = log_dir.join(format!("{}.log", suite.package));
+    let mut server = Server::start(suite, &log_path)?;
+    let mut node = Command::new("node");
+    node.args(["--test", "--test-concurrency=1", "--test-timeout=120000"])
+        .args(suite.tests)
+        .current_dir(e2e_dir)
+        .env("E2E_URL", &server.url);
+    let result = exec(&mut node);
+    server.stop();
+    if result.is_err() {
+        let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+        let tail: Vec<&str> = log.lines().rev().take(200).collect();
+        eprintln!("--- last lines of the server log ({}) ---", log_path.display());
+        for line in tail.into_iter().rev() {
+            eprintln!("{line}");
+        }
+        eprintln!("--- end of server log ---");
+    }
+    result.map_err(|e| format!("suite `{}`: {e}", suite.name))
+}
+
+/// A server under test, stopped when dropped.
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Server {
+    fn start(suite: &Suite, log_path: &Path) -> Result<Server, String> {
+        let binary = project_root().join("target/debug").join(suite.package);
+        let log = std::fs::File::create(log_path).map_err(|e| e.to_string())?;
+        let mut child = Command::new(&binary)
+            .args(suite.args)
+            .env(
+                "RUST_LOG",
+                std::env::var("RUST_LOG")
+                    .unwrap_or_else(|_| "debug,socketioxide=info,engineioxide=info,hyper=info".into()),
+            )
+            .stdout(Stdio::piped())
+            .stderr(log)
+            .spawn()
+            .map_err(|e| format!("could not start {}: {e}", binary.display()))?;
+        let stdout = child.stdout.take().ok_or("no stdout")?;
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(url) = line.strip_prefix("listening on ") {
+                    let _ = tx.send(url.to_owned());
+                }
+            }
+        });
+        match rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(url) => {
+                eprintln!("server {} listening on {url}", suite.package);
+                Ok(Server { child, url })
+            }
+            Err(_) => {
+                let _ = child.kill();
+                Err(format!(
+                    "{} did not say where it listens within 60 s; log: {}",
+                    suite.package,
+                    log_path.display()
+                ))
+            }
+        }
+    }
+
+    fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
