@@ -24,7 +24,7 @@ pub(crate) async fn on_connect(
     tracing::info!(
         sid = %socket.id,
         remote = %remote_addr(&socket),
-        protocol = ?socket.protocol(),
+        protocol = engine_io(&socket),
         transport = ?socket.transport_type(),
         "socket connected"
     );
@@ -42,4 +42,12 @@ fn remote_addr(socket: &SocketRef) -> String {
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map_or_else(|| "unknown".to_owned(), |ConnectInfo(addr)| addr.to_string())
+}
+
+/// The Engine.IO generation, as a client library's docs name it: 3 for socket.io-client 2.x.
+fn engine_io(socket: &SocketRef) -> &'static str {
+    match socket.protocol() {
+        socketioxide::ProtocolVersion::V4 => "EIO3",
+        socketioxide::ProtocolVersion::V5 => "EIO4",
+    }
 }

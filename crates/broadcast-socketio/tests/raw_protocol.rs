@@ -1,0 +1,263 @@
+//! The adapter's handlers, driven over a real websocket by a raw Engine.IO client, for both
+//! protocol generations: default rooms, subscription acks and their order, chat, broadcasts
+//! through the `Broadcaster` trait, unknown events, disconnects.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use broadcast_core::{Notifier, TaskStatus, TaskUpdate, notify};
+use broadcast_socketio::{Config, SocketIoBroadcaster};
+use futures_util::{SinkExt, StreamExt};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+const WAIT: Duration = Duration::from_secs(10);
+
+async fn server(config: Config) -> (SocketAddr, SocketIoBroadcaster) {
+    let (layer, broadcaster) = broadcast_socketio::layer(config);
+    let app = axum::Router::<()>::new().layer(layer);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (addr, broadcaster)
+}
+
+/// Engine.IO protocol generation: 3 for socket.io-client 2.x, 4 for 3.x and 4.x.
+#[derive(Clone, Copy, Debug)]
+enum Eio {
+    V3,
+    V4,
+}
+
+struct RawClient {
+    ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    sid: String,
+}
+
+impl RawClient {
+    async fn connect(addr: SocketAddr, eio: Eio) -> RawClient {
+        let n = match eio {
+            Eio::V3 => 3,
+            Eio::V4 => 4,
+        };
+        let url = format!("ws://{addr}/socket.io/?EIO={n}&transport=websocket");
+        let (ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+        let mut client = RawClient { ws, sid: String::new() };
+        let open = client.recv().await;
+        let open: serde_json::Value =
+            serde_json::from_str(open.strip_prefix('0').expect("open packet")).unwrap();
+        client.sid = open["sid"].as_str().unwrap().to_owned();
+        if let Eio::V4 = eio {
+            client.send("40").await;
+        }
+        let connect = client.recv().await;
+        assert!(connect.starts_with("40"), "connect packet, got {connect:?}");
+        if let Eio::V4 = eio {
+            let payload: serde_json::Value = serde_json::from_str(&connect[2..]).unwrap();
+            client.sid = payload["sid"].as_str().unwrap().to_owned();
+        }
+        client
+    }
+
+    async fn send(&mut self, text: &str) {
+        self.ws.send(Message::text(text)).await.unwrap();
+    }
+
+    /// The next text packet that is not a heartbeat; answers Engine.IO 4 pings.
+    async fn recv(&mut self) -> String {
+        loop {
+            let msg = tokio::time::timeout(WAIT, self.ws.next()).await.expect("a packet in time");
+            match msg.expect("connection open").unwrap() {
+                Message::Text(t) if t.as_str() == "2" => self.send("3").await,
+                Message::Text(t) if t.as_str() == "3" => {}
+                Message::Text(t) => return t.to_string(),
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+    }
+
+    /// Sends `42<id>[event, payload]` and returns the ack's JSON arguments.
+    async fn ack(&mut self, id: u32, args: &str) -> serde_json::Value {
+        self.send(&format!("42{id}{args}")).await;
+        let reply = self.recv().await;
+        let body =
+            reply.strip_prefix(&format!("43{id}")).unwrap_or_else(|| panic!("ack {id}, got {reply:?}"));
+        serde_json::from_str(body).unwrap()
+    }
+}
+
+const JOB: &str = "fa48930a-105c-4125-a7f7-0aa1651dcd57";
+
+async fn check_default_rooms(eio: Eio) {
+    let (addr, b) = server(Config::default()).await;
+    let c = RawClient::connect(addr, eio).await;
+    assert_eq!(b.rooms_of(&c.sid), Some(vec!["Chat".to_owned(), "Jobs".to_owned()]));
+    assert_eq!(b.connected(), 1);
+}
+
+#[tokio::test]
+async fn eio3_client_joins_chat_and_jobs() {
+    check_default_rooms(Eio::V3).await;
+}
+
+#[tokio::test]
+async fn eio4_client_joins_chat_and_jobs() {
+    check_default_rooms(Eio::V4).await;
+}
+
+/// Pipelined subscribe/unsubscribe of one room: handled strictly in order, so every ack
+/// comes back in order and the last request decides the membership.
+async fn check_ordered_handling(eio: Eio) {
+    let (addr, b) = server(Config::default()).await;
+    let mut c = RawClient::connect(addr, eio).await;
+    let n = 200;
+    for id in 0..n {
+        let op = if id % 2 == 0 { "subscribe" } else { "unsubscribe" };
+        c.send(&format!(r#"42{id}["/subscription",{{"op":"{op}","type":"job","uuid":"{JOB}"}}]"#)).await;
+    }
+    c.send(&format!(r#"42{n}["/subscription",{{"op":"subscribe","type":"job","uuid":"{JOB}"}}]"#)).await;
+    for id in 0..=n {
+        assert_eq!(c.recv().await, format!(r#"43{id}["ok"]"#));
+    }
+    assert_eq!(b.rooms_of(&c.sid).unwrap(), ["Chat", "Jobs", &format!("job-{JOB}")]);
+}
+
+#[tokio::test]
+async fn eio3_messages_are_handled_in_order() {
+    check_ordered_handling(Eio::V3).await;
+}
+
+#[tokio::test]
+async fn eio4_messages_are_handled_in_order() {
+    check_ordered_handling(Eio::V4).await;
+}
+
+#[tokio::test]
+async fn subscription_ack_texts() {
+    let (addr, _) = server(Config { max_dynamic_rooms: 1, ..Config::default() }).await;
+    let mut c = RawClient::connect(addr, Eio::V3).await;
+    let cases = [
+        (r#"["/subscription"]"#.to_owned(), "missing subscription payload, ignoring request"),
+        (r#"["/subscription",null]"#.to_owned(), "subscription payload must be an object, ignoring request"),
+        (r#"["/subscription",{"op":"subscribe","type":"job"}]"#.to_owned(), "operation on job requires a UUID"),
+        (r#"["/subscription",{"op":"subscribe","type":"tasklog"}]"#.to_owned(), "operation on task requires a UUID"),
+        (r#"["/subscription",{"op":"subscribe","type":"x"}]"#.to_owned(), "unknown subscription type, ignoring request"),
+        (r#"["/subscription",{"op":"x","type":"allJobs"}]"#.to_owned(), "invalid subscription operation, ignoring request"),
+        (format!(r#"["/subscription",{{"op":"subscribe","type":"job","uuid":"{}"}}]"#, "a".repeat(10_240)), "invalid UUID, ignoring request"),
+        (format!(r#"["/subscription",{{"op":"subscribe","type":"job","uuid":"{JOB}"}}]"#), "ok"),
+        (
+            r#"["/subscription",{"op":"subscribe","type":"tasklog","uuid":"0b8a5c6e-2f0e-4e7a-9a47-2f6c8f7b1d21"}]"#.to_owned(),
+            "too many subscriptions, ignoring request",
+        ),
+    ];
+    for (id, (args, ack)) in cases.iter().enumerate() {
+        assert_eq!(c.ack(id as u32, args).await, serde_json::json!([ack]), "{args:.80}");
+    }
+}
+
+#[tokio::test]
+async fn chat_goes_to_everyone_in_chat_and_is_acked() {
+    let (addr, _) = server(Config::default()).await;
+    let mut a = RawClient::connect(addr, Eio::V3).await;
+    let mut b = RawClient::connect(addr, Eio::V4).await;
+    a.send(r#"427["/chat",{"name":"a","text":"hé"}]"#).await;
+    // The broadcast is queued before the ack, so the sender sees its message first.
+    assert_eq!(a.recv().await, r#"42["/message",{"name":"a","text":"hé"}]"#);
+    assert_eq!(a.recv().await, r#"437["message sent successfully."]"#);
+    assert_eq!(b.recv().await, r#"42["/message",{"name":"a","text":"hé"}]"#);
+    assert_eq!(
+        a.ack(8, r#"["/chat",{"name":"a"}]"#).await,
+        serde_json::json!([broadcast_socketio::CHAT_INVALID_ACK])
+    );
+}
+
+#[tokio::test]
+async fn unknown_events_are_ignored() {
+    let (addr, _) = server(Config::default()).await;
+    let mut c = RawClient::connect(addr, Eio::V4).await;
+    c.send(r#"421["/nope",{"op":"subscribe"}]"#).await;
+    c.send(r#"42["/jobs",{"id":"spoof"}]"#).await;
+    c.send(r#"42["/subscriptionx"]"#).await;
+    // The next answer is the chat's: nothing came back for the unknown events.
+    c.send(r#"422["/chat",{"name":"n","text":"t"}]"#).await;
+    assert_eq!(c.recv().await, r#"42["/message",{"name":"n","text":"t"}]"#);
+    assert_eq!(c.recv().await, r#"432["message sent successfully."]"#);
+}
+
+#[tokio::test]
+async fn broadcaster_delivers_to_room_members_in_order() {
+    let (addr, b) = server(Config::default()).await;
+    let notifier = Notifier::new(Arc::new(b.clone()));
+    let mut member = RawClient::connect(addr, Eio::V3).await;
+    let mut other = RawClient::connect(addr, Eio::V4).await;
+    let sub = format!(r#"["/subscription",{{"op":"subscribe","type":"job","uuid":"{JOB}"}}]"#);
+    assert_eq!(member.ack(1, &sub).await, serde_json::json!(["ok"]));
+    for seq in 0..500 {
+        let task = TaskUpdate {
+            id: uuid::Uuid::from_u128(seq),
+            job_id: JOB.parse().unwrap(),
+            name: "t".into(),
+            updated: "2024-05-01T10:00:00Z".parse().unwrap(),
+            status: TaskStatus::Active,
+            previous_status: None,
+            activity: seq.to_string(),
+        };
+        notifier.send(notify::task_updated(task)).await.unwrap();
+    }
+    for seq in 0..500u128 {
+        let expected = format!(
+            r#"42["/task",{{"id":"{}","job_id":"{JOB}","name":"t","updated":"2024-05-01T10:00:00Z","status":"active","activity":"{seq}"}}]"#,
+            uuid::Uuid::from_u128(seq)
+        );
+        assert_eq!(member.recv().await, expected);
+    }
+    // The other client was in none of those rooms: its next packet is the chat after them.
+    other.send(r#"42["/chat",{"name":"x","text":"y"}]"#).await;
+    assert_eq!(other.recv().await, r#"42["/message",{"name":"x","text":"y"}]"#);
+}
+
+#[tokio::test]
+async fn disconnect_leaves_no_membership_behind() {
+    let (addr, b) = server(Config::default()).await;
+    let mut c = RawClient::connect(addr, Eio::V3).await;
+    let sub = format!(r#"["/subscription",{{"op":"subscribe","type":"job","uuid":"{JOB}"}}]"#);
+    assert_eq!(c.ack(1, &sub).await, serde_json::json!(["ok"]));
+    assert_eq!(b.room_sizes().get(&format!("job-{JOB}")), Some(&1));
+    drop(c);
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while b.connected() > 0 || !b.room_sizes().is_empty() {
+        assert!(tokio::time::Instant::now() < deadline, "left behind: {:?}", b.room_sizes());
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// A packet that is not Socket.IO at all costs the sender its connection, and no one else
+/// anything.
+#[tokio::test]
+async fn malformed_packets_close_only_their_connection() {
+    let (addr, b) = server(Config::default()).await;
+    let mut bystander = RawClient::connect(addr, Eio::V3).await;
+    for garbage in ["42[]", r#"42[12,"x"]"#, "42{", "4\u{0}", "9", "42[\"/chat\",{\"name\":\"\u{FFFF}"] {
+        for eio in [Eio::V3, Eio::V4] {
+            let mut c = RawClient::connect(addr, eio).await;
+            c.send(garbage).await;
+            let closed = tokio::time::timeout(WAIT, async {
+                loop {
+                    match c.ws.next().await {
+                        None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return,
+                        Some(Ok(Message::Text(t))) if t.as_str() == "1" => return,
+                        Some(Ok(_)) => {}
+                    }
+                }
+            })
+            .await;
+            assert!(closed.is_ok(), "{eio:?} connection not closed after {garbage:?}");
+        }
+    }
+    bystander.send(r#"421["/chat",{"name":"n","text":"t"}]"#).await;
+    assert_eq!(bystander.recv().await, r#"42["/message",{"name":"n","text":"t"}]"#);
+    assert_eq!(bystander.recv().await, r#"431["message sent successfully."]"#);
+    assert_eq!(b.connected(), 1);
+}
