@@ -1,1 +1,126 @@
-//! Being built; see docs/ARCHITECTURE.md.
+//! Flamenco Manager's job, task, worker and worker-tag services and its REST routes.
+//!
+//! Every operation that changes something reads, changes, stores and then broadcasts:
+//! the service picks the `broadcast_core::notify` rule that names what happened and
+//! builds its payload; the rule decides the rooms and the event. This crate never names a
+//! room, an event or a transport: it holds an `Arc<dyn Broadcaster>`.
+//!
+//! # Entry points
+//! - [`Manager`]: the services ([`Manager::new`] with any [`Storage`], or
+//!   [`Manager::in_memory`]). Its methods live one file per concept: `jobs.rs`
+//!   ([`Manager::submit_job`], [`Manager::set_job_priority`], ...), `tasks.rs`,
+//!   `scheduler.rs`, `workers.rs`, `worker_tags.rs`, `last_rendered.rs`.
+//! - [`router`]: every REST route, Flamenco's paths, on top of a [`Manager`] (`http/`).
+//! - [`job_types`]: the built-in job compilers; [`state_machine`]: the status rules.
+//!
+//! # Failure
+//! A refused request ([`Error`]) changes nothing and broadcasts nothing. A broadcast that
+//! fails does not fail the request that caused it (the change is stored already); it is
+//! logged at `warn` with the rooms and events that may have missed it.
+//!
+//! # Ordering
+//! Changes are serialised by one write lock, held only while reading and storing, never
+//! while broadcasting. Updates from one request reach each room in the order the request
+//! made them. Two concurrent requests changing the same thing may broadcast in either
+//! order; each payload carries its `updated` time.
+//!
+//! # Features
+//! None.
+
+mod error;
+mod http;
+pub mod job_types;
+mod jobs;
+mod last_rendered;
+pub mod model;
+mod scheduler;
+pub mod schema;
+pub mod state_machine;
+mod storage;
+mod tasks;
+mod worker_tags;
+mod workers;
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use broadcast_core::notify::Notification;
+use broadcast_core::{Broadcaster, Notifier};
+
+pub use error::Error;
+pub use http::{ErrorBody, WORKER_AUTH_REALM, router};
+pub use last_rendered::{IMAGE_TYPES, JOB_FILES_PREFIX};
+pub use scheduler::Scheduled;
+pub use storage::{InMemoryStorage, Storage};
+
+/// The manager's services over one [`Storage`] and one [`Broadcaster`]. Cheap to clone:
+/// clones share everything.
+#[derive(Clone)]
+pub struct Manager {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    storage: Arc<dyn Storage>,
+    notifier: Notifier,
+    /// Serialises read-change-store sequences; never held across an `.await`.
+    writes: Mutex<()>,
+}
+
+impl std::fmt::Debug for Manager {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Manager").finish_non_exhaustive()
+    }
+}
+
+impl Manager {
+    /// Services keeping their state in `storage` and broadcasting through `broadcaster`.
+    pub fn new(storage: Arc<dyn Storage>, broadcaster: Arc<dyn Broadcaster>) -> Self {
+        Manager {
+            inner: Arc::new(Inner { storage, notifier: Notifier::new(broadcaster), writes: Mutex::new(()) }),
+        }
+    }
+
+    /// Services keeping their state in memory ([`InMemoryStorage`]).
+    pub fn in_memory(broadcaster: Arc<dyn Broadcaster>) -> Self {
+        Self::new(Arc::new(InMemoryStorage::new()), broadcaster)
+    }
+
+    /// The storage, for reads.
+    pub fn storage(&self) -> &dyn Storage {
+        &*self.inner.storage
+    }
+
+    /// Runs `change` under the write lock, so its reads and writes are not interleaved
+    /// with another request's. `change` is synchronous: nothing is broadcast while the
+    /// lock is held.
+    fn change<T>(&self, change: impl FnOnce(&dyn Storage) -> Result<T, Error>) -> Result<T, Error> {
+        let _writing = self.write_lock();
+        change(self.storage())
+    }
+
+    fn write_lock(&self) -> MutexGuard<'_, ()> {
+        // The lock guards no data of its own; a panic while holding it leaves nothing
+        // half-written in it.
+        self.inner.writes.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Sends `notification`; a failure is logged, never returned (see the crate docs).
+    async fn send(&self, notification: Notification) {
+        let lost: Vec<String> =
+            notification.deliveries().iter().map(|d| format!("{} to {}", d.update.event(), d.room)).collect();
+        if let Err(error) = self.inner.notifier.send(notification).await {
+            tracing::warn!(%error, lost = ?lost, "broadcast failed; web clients may have missed an update");
+        }
+    }
+
+    /// Sends each notification in order.
+    async fn send_all(&self, notifications: Vec<Notification>) {
+        for notification in notifications {
+            self.send(notification).await;
+        }
+    }
+}
+
+fn now() -> broadcast_core::Timestamp {
+    chrono::Utc::now()
+}

@@ -1,0 +1,75 @@
+//! The REST API: Flamenco's paths, bodies and status codes on top of [`Manager`].
+//!
+//! One file per group of routes: `jobs.rs`, `tasks.rs`, `worker.rs` (what workers call,
+//! behind basic auth), `worker_mgt.rs` (worker management and tags), `job_files.rs` (the
+//! last-rendered images), `meta.rs` (version and fallbacks). `extract.rs` and `auth.rs`
+//! hold the extractors, `error.rs` the `Error` body every failure answers with.
+//!
+//! Handlers only translate: HTTP in, one service call, HTTP out. They never broadcast.
+
+mod auth;
+mod error;
+mod extract;
+mod job_files;
+mod jobs;
+mod meta;
+mod tasks;
+mod worker;
+mod worker_mgt;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+
+use crate::Manager;
+
+pub use auth::WORKER_AUTH_REALM;
+pub use error::ErrorBody;
+
+/// The largest last-rendered image a worker may send.
+const MAX_IMAGE_BYTES: usize = 32 * 1024 * 1024;
+
+/// Every REST route of the manager, on `manager`. Unknown paths and methods answer with
+/// the JSON `Error` body too. Serve it with
+/// `into_make_service_with_connect_info::<SocketAddr>()` so workers' addresses are known.
+pub fn router(manager: Manager) -> Router {
+    Router::new()
+        .route("/api/v3/version", get(meta::version))
+        .route("/api/v3/jobs", post(jobs::submit_job))
+        .route("/api/v3/jobs/{job_id}", get(jobs::fetch_job).delete(jobs::delete_job))
+        .route("/api/v3/jobs/{job_id}/tasks", get(jobs::fetch_job_tasks))
+        .route("/api/v3/jobs/{job_id}/setpriority", post(jobs::set_job_priority))
+        .route("/api/v3/jobs/{job_id}/setstatus", post(jobs::set_job_status))
+        .route("/api/v3/jobs/{job_id}/last-rendered", get(job_files::last_rendered_info))
+        .route("/api/v3/tasks/{task_id}", get(tasks::fetch_task))
+        .route("/api/v3/tasks/{task_id}/setstatus", post(tasks::set_task_status))
+        .route("/api/v3/worker/register-worker", post(worker::register_worker))
+        .route("/api/v3/worker/sign-on", post(worker::sign_on))
+        .route("/api/v3/worker/sign-off", post(worker::sign_off))
+        .route("/api/v3/worker/state-changed", post(worker::state_changed))
+        .route("/api/v3/worker/task", post(worker::schedule_task))
+        .route("/api/v3/worker/task/{task_id}", post(worker::task_update))
+        .route(
+            "/api/v3/worker/task/{task_id}/output-produced",
+            post(worker::output_produced).layer(DefaultBodyLimit::max(MAX_IMAGE_BYTES)),
+        )
+        .route("/api/v3/worker-mgt/workers/{worker_id}", axum::routing::delete(worker_mgt::delete_worker))
+        .route(
+            "/api/v3/worker-mgt/workers/{worker_id}/setstatus",
+            post(worker_mgt::request_worker_status_change),
+        )
+        .route(
+            "/api/v3/worker-mgt/tags",
+            get(worker_mgt::fetch_worker_tags).post(worker_mgt::create_worker_tag),
+        )
+        .route(
+            "/api/v3/worker-mgt/tag/{tag_id}",
+            get(worker_mgt::fetch_worker_tag)
+                .put(worker_mgt::update_worker_tag)
+                .delete(worker_mgt::delete_worker_tag),
+        )
+        .route("/job-files/{job_id}/{file_name}", get(job_files::job_file))
+        .fallback(meta::no_route)
+        .method_not_allowed_fallback(meta::method_not_allowed)
+        .with_state(manager)
+}

@@ -1,0 +1,19 @@
+//! The things the manager keeps: jobs, tasks, workers and worker tags.
+//!
+//! Each type serialises to the JSON of its REST schema (`Job`, `Task`, `WorkerTag`, ...)
+//! and knows how to become the broadcast-core payload that describes it to web pages
+//! (`to_update`). Which rooms get that payload is not decided here.
+
+mod command;
+mod job;
+mod last_rendered;
+mod task;
+mod worker;
+mod worker_tag;
+
+pub use command::Command;
+pub use job::Job;
+pub use last_rendered::LastRenderedImage;
+pub use task::{Task, TaskWorker};
+pub use worker::Worker;
+pub use worker_tag::WorkerTag;

@@ -1,0 +1,253 @@
+//! The status rules: which job and task status changes are allowed, and how a job's status
+//! follows its tasks. Pure functions over statuses; the services apply them and broadcast.
+//!
+//! - A task going `active` makes a `queued` job `active`.
+//! - All tasks `completed` makes the job `completed`.
+//! - A `failed` task makes the job `failed`.
+//! - A task put back to `queued` makes a finished (`completed`, `failed`, `canceled`) job
+//!   `queued` again.
+//! - When every task has ended and some were canceled, the job is `canceled`.
+//! - A job set to `cancel-requested` cancels its unfinished tasks and ends `canceled`.
+//! - A job set to `requeueing` puts its unfinished tasks (all of them when it had
+//!   completed) back to `queued` and ends `queued`.
+//! - A job set to `paused` pauses its queued tasks; set to `queued` again, it unpauses them.
+
+use broadcast_core::{JobStatus, TaskStatus};
+
+use crate::Error;
+
+/// What a job's status becomes now that one of its tasks went to `changed_to`, given the
+/// statuses of all its tasks after that change; `None` when it stays.
+pub fn job_status_after_task_change(
+    job: JobStatus,
+    changed_to: TaskStatus,
+    tasks: &[TaskStatus],
+) -> Option<JobStatus> {
+    use JobStatus as J;
+    use TaskStatus as T;
+    // A job in the middle of a mass change is finished by that change, not by its tasks.
+    if matches!(job, J::CancelRequested | J::Requeueing | J::UnderConstruction) {
+        return None;
+    }
+    let ended = |s: &TaskStatus| matches!(s, T::Completed | T::Canceled | T::Failed);
+    let next = match changed_to {
+        T::Failed => J::Failed,
+        _ if tasks.iter().all(|s| *s == T::Completed) => J::Completed,
+        T::Active if job == J::Queued => J::Active,
+        T::Queued | T::SoftFailed if matches!(job, J::Completed | J::Failed | J::Canceled) => J::Queued,
+        T::Canceled if tasks.iter().all(ended) && !tasks.contains(&T::Failed) => J::Canceled,
+        _ => return None,
+    };
+    (next != job).then_some(next)
+}
+
+/// How a requested job status change is carried out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct JobStatusPlan {
+    /// The status the job takes at once (`cancel-requested`, `requeueing`, `paused`, ...).
+    pub requested: JobStatus,
+    /// The status it ends in once its tasks were changed; the same as `requested` when
+    /// there is no in-between state.
+    pub ends: JobStatus,
+    /// Task statuses to change, and what to.
+    pub tasks_from: &'static [TaskStatus],
+    /// What the tasks in `tasks_from` become.
+    pub tasks_to: TaskStatus,
+}
+
+const UNFINISHED: &[TaskStatus] =
+    &[TaskStatus::Queued, TaskStatus::Active, TaskStatus::SoftFailed, TaskStatus::Paused];
+const NOT_COMPLETED: &[TaskStatus] = &[
+    TaskStatus::Queued,
+    TaskStatus::Active,
+    TaskStatus::SoftFailed,
+    TaskStatus::Paused,
+    TaskStatus::Failed,
+    TaskStatus::Canceled,
+];
+const ALL_TASKS: &[TaskStatus] = &TaskStatus::ALL;
+
+/// The schema string of a status (`cancel-requested`, `soft-failed`, ...), which is what
+/// users know it by.
+pub(crate) fn status_name(status: impl serde::Serialize) -> String {
+    serde_json::to_value(status).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+}
+
+/// The plan for asking a job in `current` to go to `requested`, or a conflict when that
+/// change is not allowed from there.
+pub fn plan_job_status_change(current: JobStatus, requested: JobStatus) -> Result<JobStatusPlan, Error> {
+    use JobStatus as J;
+    let refuse = || {
+        Err(Error::conflict(format!(
+            "the job is {} and cannot be set to {}",
+            status_name(current),
+            status_name(requested)
+        )))
+    };
+    if matches!(current, J::CancelRequested | J::Requeueing | J::UnderConstruction) {
+        return Err(Error::conflict(format!("the job is {}; wait until that is done", status_name(current))));
+    }
+    let plan = |ends, tasks_from, tasks_to| Ok(JobStatusPlan { requested, ends, tasks_from, tasks_to });
+    match requested {
+        J::CancelRequested => match current {
+            J::Completed | J::Canceled => refuse(),
+            _ => plan(J::Canceled, UNFINISHED, TaskStatus::Canceled),
+        },
+        J::Requeueing => match current {
+            J::Queued => refuse(),
+            J::Completed => plan(J::Queued, ALL_TASKS, TaskStatus::Queued),
+            _ => plan(J::Queued, NOT_COMPLETED, TaskStatus::Queued),
+        },
+        J::Paused => match current {
+            J::Queued | J::Active => {
+                plan(J::Paused, &[TaskStatus::Queued, TaskStatus::SoftFailed], TaskStatus::Paused)
+            }
+            _ => refuse(),
+        },
+        J::Queued => match current {
+            J::Paused => plan(J::Queued, &[TaskStatus::Paused], TaskStatus::Queued),
+            _ => Err(Error::conflict(format!(
+                "the job is {} and cannot be set to queued; ask for requeueing",
+                status_name(current)
+            ))),
+        },
+        J::Active | J::Completed | J::Failed | J::Canceled | J::UnderConstruction => {
+            Err(Error::conflict(format!(
+                "a job cannot be set to {}; ask for cancel-requested, requeueing, paused or queued",
+                status_name(requested)
+            )))
+        }
+    }
+}
+
+/// Whether a person may set a task in `current` to `requested` (`POST
+/// /api/v3/tasks/{id}/setstatus`). Only workers make tasks `active`.
+pub fn check_task_status_change(current: TaskStatus, requested: TaskStatus) -> Result<(), Error> {
+    if requested == TaskStatus::Active {
+        return Err(Error::conflict("only a worker can make a task active".to_owned()));
+    }
+    if requested == current {
+        return Err(Error::conflict(format!("the task is already {}", status_name(current))));
+    }
+    Ok(())
+}
+
+/// Whether a worker executing a task in `current` may report `reported`.
+pub fn check_worker_task_status(current: TaskStatus, reported: TaskStatus) -> Result<(), Error> {
+    use TaskStatus as T;
+    if reported == current {
+        return Ok(());
+    }
+    if !matches!(reported, T::Active | T::Completed | T::Failed | T::SoftFailed) {
+        return Err(Error::conflict(format!("a worker cannot set a task to {}", status_name(reported))));
+    }
+    if current != T::Active {
+        return Err(Error::conflict(format!(
+            "the task is {}, not active; it cannot become {}",
+            status_name(current),
+            status_name(reported)
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use JobStatus as J;
+    use TaskStatus as T;
+
+    fn check(job: J, changed_to: T, tasks: &[T], expected: Option<J>) {
+        assert_eq!(
+            job_status_after_task_change(job, changed_to, tasks),
+            expected,
+            "{job:?} after a task went {changed_to:?}, tasks {tasks:?}"
+        );
+    }
+
+    #[test]
+    fn job_follows_its_tasks() {
+        check(J::Queued, T::Active, &[T::Active, T::Queued], Some(J::Active));
+        check(J::Active, T::Active, &[T::Active, T::Active], None);
+        check(J::Active, T::Completed, &[T::Completed, T::Queued], None);
+        check(J::Active, T::Completed, &[T::Completed, T::Completed], Some(J::Completed));
+        check(J::Queued, T::Completed, &[T::Completed], Some(J::Completed));
+        check(J::Active, T::Failed, &[T::Failed, T::Queued], Some(J::Failed));
+        check(J::Failed, T::Failed, &[T::Failed, T::Failed], None);
+        check(J::Completed, T::Queued, &[T::Queued, T::Completed], Some(J::Queued));
+        check(J::Failed, T::Queued, &[T::Queued, T::Completed], Some(J::Queued));
+        check(J::Active, T::Queued, &[T::Queued, T::Active], None);
+        check(J::Active, T::Canceled, &[T::Canceled, T::Completed], Some(J::Canceled));
+        check(J::Active, T::Canceled, &[T::Canceled, T::Queued], None);
+        check(J::CancelRequested, T::Canceled, &[T::Canceled], None);
+        check(J::Requeueing, T::Queued, &[T::Queued], None);
+    }
+
+    #[test]
+    fn job_status_requests() {
+        let plan = plan_job_status_change(J::Active, J::CancelRequested).unwrap();
+        assert_eq!((plan.requested, plan.ends), (J::CancelRequested, J::Canceled));
+        assert_eq!(plan.tasks_to, T::Canceled);
+        assert!(!plan.tasks_from.contains(&T::Completed));
+
+        let plan = plan_job_status_change(J::Failed, J::Requeueing).unwrap();
+        assert_eq!((plan.requested, plan.ends), (J::Requeueing, J::Queued));
+        assert!(!plan.tasks_from.contains(&T::Completed));
+        let plan = plan_job_status_change(J::Completed, J::Requeueing).unwrap();
+        assert!(plan.tasks_from.contains(&T::Completed));
+
+        let plan = plan_job_status_change(J::Active, J::Paused).unwrap();
+        assert_eq!((plan.requested, plan.ends), (J::Paused, J::Paused));
+        let plan = plan_job_status_change(J::Paused, J::Queued).unwrap();
+        assert_eq!(plan.ends, J::Queued);
+
+        for (current, requested, message) in [
+            (J::Canceled, J::CancelRequested, "the job is canceled and cannot be set to cancel-requested"),
+            (J::Completed, J::CancelRequested, "the job is completed and cannot be set to cancel-requested"),
+            (J::Queued, J::Requeueing, "the job is queued and cannot be set to requeueing"),
+            (J::Completed, J::Paused, "the job is completed and cannot be set to paused"),
+            (J::Active, J::Queued, "the job is active and cannot be set to queued; ask for requeueing"),
+            (
+                J::Queued,
+                J::Completed,
+                "a job cannot be set to completed; ask for cancel-requested, requeueing, paused or queued",
+            ),
+            (J::CancelRequested, J::Requeueing, "the job is cancel-requested; wait until that is done"),
+        ] {
+            assert_eq!(
+                plan_job_status_change(current, requested),
+                Err(Error::conflict(message.to_owned())),
+                "{current:?} -> {requested:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn task_status_requests() {
+        assert!(check_task_status_change(T::Active, T::Canceled).is_ok());
+        assert!(check_task_status_change(T::Completed, T::Queued).is_ok());
+        assert_eq!(
+            check_task_status_change(T::Queued, T::Active),
+            Err(Error::conflict("only a worker can make a task active".to_owned()))
+        );
+        assert_eq!(
+            check_task_status_change(T::Queued, T::Queued),
+            Err(Error::conflict("the task is already queued".to_owned()))
+        );
+    }
+
+    #[test]
+    fn worker_task_reports() {
+        assert!(check_worker_task_status(T::Active, T::Completed).is_ok());
+        assert!(check_worker_task_status(T::Active, T::Active).is_ok());
+        assert!(check_worker_task_status(T::Completed, T::Completed).is_ok());
+        assert_eq!(
+            check_worker_task_status(T::Active, T::Queued),
+            Err(Error::conflict("a worker cannot set a task to queued".to_owned()))
+        );
+        assert_eq!(
+            check_worker_task_status(T::Completed, T::Failed),
+            Err(Error::conflict("the task is completed, not active; it cannot become failed".to_owned()))
+        );
+    }
+}

@@ -1,0 +1,102 @@
+//! The task service: fetch a task, let a person change its status, and take a worker's
+//! progress reports (`notify::task_updated`, `notify::task_log`, and `notify::job_updated`
+//! when the job's status follows).
+
+use broadcast_core::notify;
+use broadcast_core::{TaskLogUpdate, TaskStatus};
+use uuid::Uuid;
+
+use crate::jobs::change_task_status;
+use crate::model::{Task, Worker};
+use crate::schema::WorkerTaskUpdate;
+use crate::state_machine::{check_task_status_change, check_worker_task_status};
+use crate::{Error, Manager, now};
+
+impl Manager {
+    /// The task `task_id`.
+    pub fn task(&self, task_id: Uuid) -> Result<Task, Error> {
+        self.storage().task(task_id).ok_or(Error::task_not_found(task_id))
+    }
+
+    /// A person sets the task to `status`: broadcasts the task update with its previous
+    /// status, and the job update when the job's status follows. A task put back to
+    /// `queued`, `canceled` or `paused` is taken from its worker, whose further reports on
+    /// it are then refused.
+    pub async fn set_task_status(
+        &self,
+        task_id: Uuid,
+        status: TaskStatus,
+        reason: &str,
+    ) -> Result<(), Error> {
+        let notifications = self.change(|storage| {
+            let mut task = storage.task(task_id).ok_or(Error::task_not_found(task_id))?;
+            check_task_status_change(task.status, status)?;
+            if matches!(status, TaskStatus::Queued | TaskStatus::Canceled | TaskStatus::Paused) {
+                task.worker = None;
+            }
+            if status == TaskStatus::Queued {
+                task.failed_by_workers.clear();
+            }
+            task.activity = format!("Status set by request: {reason}");
+            Ok(change_task_status(storage, task, status, now()))
+        })?;
+        self.send_all(notifications).await;
+        Ok(())
+    }
+
+    /// `worker` reports on the task it executes: a new status, activity or log lines.
+    /// Broadcasts a task update when the status or the activity changed (with the
+    /// previous status when that changed), the job update when the job's status follows,
+    /// and the log lines as a task log chunk.
+    pub async fn worker_task_update(
+        &self,
+        worker: &Worker,
+        task_id: Uuid,
+        update: WorkerTaskUpdate,
+    ) -> Result<(), Error> {
+        let notifications = self.change(|storage| {
+            let mut task = storage.task(task_id).ok_or(Error::task_not_found(task_id))?;
+            if !task.is_assigned_to(worker.id) {
+                return Err(Error::conflict(format!(
+                    "task {task_id} is not assigned to worker {}",
+                    worker.id
+                )));
+            }
+            if let Some(status) = update.task_status {
+                check_worker_task_status(task.status, status)?;
+            }
+            let now = now();
+            task.last_touched = Some(now);
+            let activity_changed = update.activity.as_ref().is_some_and(|a| *a != task.activity);
+            if let Some(activity) = update.activity {
+                task.activity = activity;
+            }
+            let mut notifications = Vec::new();
+            match update.task_status {
+                Some(status) if status != task.status => {
+                    if status == TaskStatus::Failed || status == TaskStatus::SoftFailed {
+                        task.failed_by_workers.push(worker.task_worker());
+                    }
+                    notifications.extend(change_task_status(storage, task, status, now));
+                }
+                _ => {
+                    if activity_changed {
+                        task.updated = now;
+                        notifications.push(notify::task_updated(task.to_update(None)));
+                    }
+                    storage.put_task(task);
+                }
+            }
+            if let Some(mut stored) = storage.worker(worker.id) {
+                stored.last_seen = Some(now);
+                storage.put_worker(stored);
+            }
+            if let Some(log) = update.log.filter(|l| !l.is_empty()) {
+                notifications.push(notify::task_log(TaskLogUpdate { task_id, log }));
+            }
+            Ok(notifications)
+        })?;
+        self.send_all(notifications).await;
+        Ok(())
+    }
+}

@@ -1,0 +1,90 @@
+//! The worker-tag service: list, fetch, create, update, delete (`notify::worker_tag_*`).
+
+use broadcast_core::notify;
+use uuid::Uuid;
+
+use crate::model::WorkerTag;
+use crate::{Error, Manager, Storage, schema};
+
+fn check_name(storage: &dyn Storage, name: &str, except: Option<Uuid>) -> Result<(), Error> {
+    if name.trim().is_empty() {
+        return Err(Error::invalid("the worker tag name must not be empty"));
+    }
+    let taken = storage.worker_tags().iter().any(|t| t.name == name && Some(t.id) != except);
+    if taken {
+        return Err(Error::conflict(format!("a worker tag named {name:?} already exists")));
+    }
+    Ok(())
+}
+
+impl Manager {
+    /// Every worker tag, in creation order.
+    pub fn worker_tags(&self) -> Vec<WorkerTag> {
+        self.storage().worker_tags()
+    }
+
+    /// The worker tag `tag_id`.
+    pub fn worker_tag(&self, tag_id: Uuid) -> Result<WorkerTag, Error> {
+        self.storage().worker_tag(tag_id).ok_or(Error::tag_not_found(tag_id))
+    }
+
+    /// Creates a tag, with a new UUID unless the request gives one, and broadcasts it.
+    pub async fn create_worker_tag(&self, request: schema::WorkerTag) -> Result<WorkerTag, Error> {
+        let tag = self.change(|storage| {
+            let id = request.id.unwrap_or_else(Uuid::new_v4);
+            if storage.worker_tag(id).is_some() {
+                return Err(Error::conflict(format!("worker tag {id} already exists")));
+            }
+            check_name(storage, &request.name, None)?;
+            let tag = WorkerTag { id, name: request.name, description: request.description };
+            storage.put_worker_tag(tag.clone());
+            Ok(tag)
+        })?;
+        self.send(notify::worker_tag_updated(tag.to_payload())).await;
+        Ok(tag)
+    }
+
+    /// Renames the tag and, when given, changes its description; broadcasts it.
+    pub async fn update_worker_tag(&self, tag_id: Uuid, request: schema::WorkerTag) -> Result<(), Error> {
+        if request.id.is_some_and(|id| id != tag_id) {
+            return Err(Error::invalid(format!(
+                "the tag's id in the body differs from {tag_id} in the path"
+            )));
+        }
+        let tag = self.change(|storage| {
+            let mut tag = storage.worker_tag(tag_id).ok_or(Error::tag_not_found(tag_id))?;
+            check_name(storage, &request.name, Some(tag_id))?;
+            tag.name = request.name;
+            if request.description.is_some() {
+                tag.description = request.description;
+            }
+            storage.put_worker_tag(tag.clone());
+            Ok(tag)
+        })?;
+        self.send(notify::worker_tag_updated(tag.to_payload())).await;
+        Ok(())
+    }
+
+    /// Deletes the tag, takes every worker out of it and lifts it from jobs limited to it;
+    /// broadcasts the deleted tag.
+    pub async fn delete_worker_tag(&self, tag_id: Uuid) -> Result<(), Error> {
+        let tag = self.change(|storage| {
+            let tag = storage.remove_worker_tag(tag_id).ok_or(Error::tag_not_found(tag_id))?;
+            for mut worker in storage.workers() {
+                if worker.tags.contains(&tag_id) {
+                    worker.tags.retain(|t| *t != tag_id);
+                    storage.put_worker(worker);
+                }
+            }
+            for mut job in storage.jobs() {
+                if job.worker_tag == Some(tag_id) {
+                    job.worker_tag = None;
+                    storage.put_job(job);
+                }
+            }
+            Ok(tag)
+        })?;
+        self.send(notify::worker_tag_deleted(tag.to_payload())).await;
+        Ok(())
+    }
+}
