@@ -6,10 +6,10 @@
 //! log. Everything is bounded: the server must say where it listens within a minute, and
 //! each test has a timeout.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
 
 use crate::util::{cargo, exec, no_args, project_root};
@@ -24,13 +24,21 @@ struct Suite {
     tests: &'static [&'static str],
 }
 
-const SUITES: &[Suite] = &[Suite {
-    name: "adapter (fixture server)",
-    package: "e2e-fixture-server",
-    // Short heartbeats so the suites see several; a small room cap so they can reach it.
-    args: &["--ping-interval-ms", "500", "--ping-timeout-ms", "2000", "--max-dynamic-rooms", "8"],
-    tests: &["test"],
-}];
+const SUITES: &[Suite] = &[
+    Suite {
+        name: "adapter (fixture server)",
+        package: "e2e-fixture-server",
+        // Short heartbeats so the suites see several; a small room cap so they can reach it.
+        args: &["--ping-interval-ms", "500", "--ping-timeout-ms", "2000", "--max-dynamic-rooms", "8"],
+        tests: &["test"],
+    },
+    Suite {
+        name: "manager binary",
+        package: "manager",
+        args: &["--listen", "127.0.0.1:0"],
+        tests: &["manager"],
+    },
+];
 
 pub(crate) fn run(args: &[String]) -> Result<(), String> {
     no_args(args)?;
@@ -83,29 +91,27 @@ struct Server {
 }
 
 impl Server {
+    /// Starts the suite's server and waits until it logs `listening on http://ADDR`, on
+    /// standard output or standard error; both go to `log_path`.
     fn start(suite: &Suite, log_path: &Path) -> Result<Server, String> {
         let binary = project_root().join("target/debug").join(suite.package);
-        let log = std::fs::File::create(log_path).map_err(|e| e.to_string())?;
+        let log = Arc::new(Mutex::new(std::fs::File::create(log_path).map_err(|e| e.to_string())?));
+        let filter = std::env::var("RUST_LOG").unwrap_or_else(|_| {
+            "debug,socketioxide=info,engineioxide=info,hyper=info,hyper_util=info".into()
+        });
         let mut child = Command::new(&binary)
             .args(suite.args)
-            .env(
-                "RUST_LOG",
-                std::env::var("RUST_LOG")
-                    .unwrap_or_else(|_| "debug,socketioxide=info,engineioxide=info,hyper=info".into()),
-            )
+            .env("RUST_LOG", filter)
+            .env("NO_COLOR", "1")
             .stdout(Stdio::piped())
-            .stderr(log)
+            .stderr(Stdio::piped())
             .spawn()
             .map_err(|e| format!("could not start {}: {e}", binary.display()))?;
-        let stdout = child.stdout.take().ok_or("no stdout")?;
         let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some(url) = line.strip_prefix("listening on ") {
-                    let _ = tx.send(url.to_owned());
-                }
-            }
-        });
+        let stdout = child.stdout.take().ok_or("no stdout")?;
+        let stderr = child.stderr.take().ok_or("no stderr")?;
+        copy_lines(stdout, log.clone(), tx.clone());
+        copy_lines(stderr, log, tx);
         match rx.recv_timeout(Duration::from_secs(60)) {
             Ok(url) => {
                 eprintln!("server {} listening on {url}", suite.package);
@@ -126,6 +132,24 @@ impl Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Copies `from` to `log` line by line, sending the URL of a `listening on http://…` line.
+fn copy_lines(
+    from: impl std::io::Read + Send + 'static,
+    log: Arc<Mutex<std::fs::File>>,
+    url: mpsc::Sender<String>,
+) {
+    std::thread::spawn(move || {
+        for line in BufReader::new(from).lines().map_while(Result::ok) {
+            if let Some(at) = line.find("listening on http://") {
+                let rest = &line[at + "listening on ".len()..];
+                let _ = url.send(rest.split_whitespace().next().unwrap_or(rest).to_owned());
+            }
+            let mut log = log.lock().unwrap_or_else(|p| p.into_inner());
+            let _ = writeln!(log, "{line}");
+        }
+    });
 }
 
 impl Drop for Server {

@@ -1,0 +1,152 @@
+// The whole render flow against the real manager binary, as a worker and the web pages
+// (socket.io-client 2.5.0 over websocket, Flamenco's way) see it.
+import { describe, it, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { Client, barrier } from '../lib/harness.mjs';
+import { get, post, echoSleepJob, registerWorker } from '../lib/rest.mjs';
+
+const KIND = 'v2-websocket';
+
+describe('render flow against the manager', () => {
+  const pages = [];
+  const page = async () => {
+    const c = await Client.connect(KIND);
+    pages.push(c);
+    return c;
+  };
+  after(() => pages.forEach((p) => p.close()));
+
+  it('keeps every page current from submission to completion', async () => {
+    const [jobsPage, jobPage, logPage, lastRenderedPage, workersPage] =
+      [await page(), await page(), await page(), await page(), await page()];
+    assert.equal(await workersPage.subscribe('allWorkers'), 'ok');
+    assert.equal(await lastRenderedPage.subscribe('allLastRendered'), 'ok');
+
+    // A worker registers: it appears on the workers page, offline.
+    const worker = await registerWorker(`flow-${Date.now()}`);
+    assert.equal(worker.registered.status, 'offline');
+    await workersPage.until((r) => r.some((m) => m.event === '/workers' && m.payload.id === worker.id), 'the new worker');
+    const [newWorker] = workersPage.about(worker.id);
+    assert.equal(newWorker.payload.status, 'offline');
+    assert.equal(newWorker.payload.previous_status, undefined);
+
+    // A job is submitted: the jobs page sees it once its tasks exist.
+    const submitted = await post('/api/v3/jobs', echoSleepJob('flow'));
+    assert.equal(submitted.status, 200, submitted.text);
+    const job = submitted.json;
+    assert.equal(job.status, 'queued');
+    await jobsPage.until((r) => r.some((m) => m.event === '/jobs' && m.payload.id === job.id), 'the new job');
+    const [newJob] = jobsPage.about(job.id);
+    assert.equal(newJob.payload.previous_status, undefined);
+    assert.equal(newJob.payload.type, 'echo-sleep-test');
+    const tasks = (await get(`/api/v3/jobs/${job.id}/tasks`)).json.tasks;
+    assert.equal(tasks.length, 2);
+
+    // Pages look at the job and at the first task's log.
+    assert.equal(await jobPage.subscribe('job', job.id), 'ok');
+    assert.equal(await logPage.subscribe('tasklog', tasks[0].id), 'ok');
+
+    // The worker signs on and wakes up.
+    const signOn = await post('/api/v3/worker/sign-on', {
+      name: 'flow worker', supported_task_types: ['misc'], software_version: '3.5',
+    }, { auth: worker });
+    assert.equal(signOn.status, 200, signOn.text);
+    assert.deepEqual(signOn.json, { status_requested: 'awake' });
+    const awake = await post('/api/v3/worker/state-changed', { status: 'awake' }, { auth: worker });
+    assert.equal(awake.status, 204, awake.text);
+
+    // It works through every task: take it, log, report progress, produce output, finish.
+    for (let i = 0; i < tasks.length; i++) {
+      const assigned = await post('/api/v3/worker/task', undefined, { auth: worker });
+      assert.equal(assigned.status, 200, assigned.text);
+      const task = assigned.json;
+      assert.equal(task.job, job.id);
+      const url = `/api/v3/worker/task/${task.uuid}`;
+      assert.equal((await post(url, { activity: `working on ${task.name}`, log: `log of ${task.name}\n` }, { auth: worker })).status, 204);
+      const png = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
+      const output = await post(`${url}/output-produced`, png, { auth: worker, raw: true, contentType: 'image/png' });
+      assert.equal(output.status, 202, output.text);
+      assert.equal((await post(url, { taskStatus: 'completed', activity: 'done' }, { auth: worker })).status, 204);
+    }
+    assert.equal((await post('/api/v3/worker/task', undefined, { auth: worker })).status, 204, 'nothing left to do');
+    assert.equal((await post('/api/v3/worker/sign-off', undefined, { auth: worker })).status, 204);
+    assert.equal((await get(`/api/v3/jobs/${job.id}`)).json.status, 'completed');
+
+    await barrier(jobsPage, [jobsPage, jobPage, logPage, lastRenderedPage, workersPage]);
+
+    // Jobs: queued, active, completed, in that order.
+    const jobStatuses = jobsPage.about(job.id).filter((m) => m.event === '/jobs').map((m) => m.payload.status);
+    assert.deepEqual(jobStatuses.filter((s, i) => s !== jobStatuses[i - 1]), ['queued', 'active', 'completed']);
+
+    // The job page: /task updates of both tasks, ending completed, and the last-rendered images.
+    const taskUpdates = jobPage.received.filter((m) => m.event === '/task' && m.payload.job_id === job.id);
+    for (const t of tasks) {
+      const mine = taskUpdates.filter((m) => m.payload.id === t.id).map((m) => m.payload);
+      assert.ok(mine.some((p) => p.status === 'active'), `${t.name} went active`);
+      assert.ok(mine.some((p) => p.activity === `working on ${t.name}`), `${t.name} activity`);
+      assert.equal(mine.at(-1).status, 'completed');
+      assert.equal(mine.at(-1).previous_status, 'active');
+    }
+    const jobPageImages = jobPage.received.filter((m) => m.event === '/last-rendered');
+    assert.equal(jobPageImages.length, 2);
+    assert.ok(jobPageImages.every((m) => m.payload.job_id === job.id && Array.isArray(m.payload.thumbnail.suffixes)));
+
+    // The log page: exactly the first task's log chunk.
+    assert.deepEqual(logPage.received.filter((m) => m.event === '/tasklog').map((m) => m.payload),
+      [{ task_id: tasks[0].id, log: `log of ${tasks[0].name}\n` }]);
+
+    // Last-Rendered: both images; the jobs page (not subscribed) none.
+    assert.equal(lastRenderedPage.about(job.id).filter((m) => m.event === '/last-rendered').length, 2);
+    assert.deepEqual(jobsPage.received.filter((m) => m.event === '/last-rendered' || m.event === '/task'), []);
+
+    // Workers: new (offline), starting, awake, ..., offline after sign-off.
+    const workerStatuses = workersPage.about(worker.id).map((m) => m.payload.status);
+    assert.deepEqual(workerStatuses.filter((s, i) => s !== workerStatuses[i - 1]), ['offline', 'starting', 'awake', 'offline']);
+
+    // The thumbnail URL works.
+    const image = jobPageImages[0].payload.thumbnail;
+    const fetched = await fetch(`${process.env.E2E_URL}${image.base}/${image.suffixes[0]}`);
+    assert.equal(fetched.status, 200);
+  });
+});
+
+describe('bad input against the manager', () => {
+  it('answers with Flamenco error bodies and the right codes', async () => {
+    const check = (res, status, what) => {
+      assert.equal(res.status, status, `${what}: ${res.text}`);
+      if (status !== 401 || res.json) {
+        assert.equal(res.json?.code, status, `${what}: code in ${res.text}`);
+        assert.equal(typeof res.json?.message, 'string', what);
+      }
+    };
+    const { call } = await import('../lib/rest.mjs');
+    check(await call('POST', '/api/v3/jobs', { body: '{"name": ', raw: true }), 400, 'malformed JSON');
+    check(await post('/api/v3/jobs', { name: 7 }), 400, 'wrong field types');
+    const unknownType = await post('/api/v3/jobs', echoSleepJob('x', { type: 'no-such-type' }));
+    check(unknownType, 400, 'unknown job type');
+    assert.match(unknownType.json.message, /no-such-type/);
+    check(await get('/api/v3/jobs/2b1c3c8e-0000-4000-8000-000000000000'), 404, 'unknown job');
+    check(await get('/api/v3/jobs/not-a-uuid'), 400, 'bad job id');
+    const job = (await post('/api/v3/jobs', echoSleepJob('bad-input'))).json;
+    check(await post(`/api/v3/jobs/${job.id}/setpriority`, { priority: 101 }), 400, 'priority 101');
+    check(await post(`/api/v3/jobs/${job.id}/setpriority`, { priority: -1 }), 400, 'priority -1');
+    assert.equal((await post(`/api/v3/jobs/${job.id}/setpriority`, { priority: 100 })).status, 204);
+
+    const noAuth = await post('/api/v3/worker/sign-on', { name: 'x', supported_task_types: [], software_version: '1' });
+    check(noAuth, 401, 'no credentials');
+    assert.match(noAuth.headers.get('www-authenticate') ?? '', /^Basic/);
+    const worker = await registerWorker(`bad-${Date.now()}`);
+    check(await post('/api/v3/worker/sign-on', { name: 'x', supported_task_types: [], software_version: '1' },
+      { auth: { id: worker.id, secret: 'wrong' } }), 401, 'wrong secret');
+    check(await post('/api/v3/worker/task', undefined, { auth: worker }), 409, 'asking for work while not awake');
+
+    const other = await registerWorker(`other-${Date.now()}`);
+    for (const w of [worker, other]) {
+      await post('/api/v3/worker/sign-on', { name: 'w', supported_task_types: ['misc'], software_version: '1' }, { auth: w });
+      await post('/api/v3/worker/state-changed', { status: 'awake' }, { auth: w });
+    }
+    const assigned = await post('/api/v3/worker/task', undefined, { auth: worker });
+    assert.equal(assigned.status, 200, assigned.text);
+    check(await post(`/api/v3/worker/task/${assigned.json.uuid}`, { activity: 'not mine' }, { auth: other }), 409, 'not assigned');
+  });
+});
