@@ -64,6 +64,9 @@ impl From<JsonRejection> for Error {
             JsonRejection::MissingJsonContentType(_) => {
                 "the request body must be JSON, sent with Content-Type: application/json".to_owned()
             }
+            _ if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                format!("the request body is too large: {}", rejection.body_text())
+            }
             _ => format!("invalid JSON body: {}", rejection.body_text()),
         };
         from_rejection(rejection.status(), message)
@@ -78,6 +81,11 @@ impl From<PathRejection> for Error {
 
 impl From<BytesRejection> for Error {
     fn from(rejection: BytesRejection) -> Self {
-        from_rejection(rejection.status(), format!("cannot read the request body: {}", rejection.body_text()))
+        let message = if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            format!("the request body is too large: {}", rejection.body_text())
+        } else {
+            format!("cannot read the request body: {}", rejection.body_text())
+        };
+        from_rejection(rejection.status(), message)
     }
 }

@@ -1,0 +1,14 @@
+//! The REST API driven through the router with `tower::ServiceExt::oneshot`.
+//!
+//! One test binary (matklad's advice for integration tests); a module per route group.
+//! The mock tests say exactly which notification each route sends and that refused
+//! requests send none; the flow tests record whole scenarios with the in-memory
+//! broadcaster and check what each room received, in order.
+
+mod bad_input;
+mod flows;
+mod jobs;
+mod support;
+mod tasks;
+mod worker;
+mod worker_mgt;
