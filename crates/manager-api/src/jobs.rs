@@ -76,7 +76,7 @@ impl Manager {
                     worker: None,
                     last_touched: None,
                     failed_by_workers: Vec::new(),
-                    depends_on: compiled.depends_on.iter().map(|i| ids[*i]).collect(),
+                    depends_on: compiled.depends_on.iter().filter_map(|i| ids.get(*i).copied()).collect(),
                 });
             }
             storage.put_job(job.clone());

@@ -226,3 +226,99 @@ impl Storage for InMemoryStorage {
         self.write().last_rendered.insert(job_id, image);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use broadcast_core::{JobStatus, TaskStatus};
+    use chrono::Utc;
+
+    use super::*;
+
+    fn job(name: &str) -> Job {
+        let now = Utc::now();
+        Job {
+            id: Uuid::new_v4(),
+            name: name.to_owned(),
+            job_type: "echo-sleep-test".to_owned(),
+            type_etag: None,
+            priority: 50,
+            settings: Default::default(),
+            metadata: Default::default(),
+            submitter_platform: "linux".to_owned(),
+            storage: None,
+            worker_tag: None,
+            created: now,
+            updated: now,
+            status: JobStatus::Queued,
+            activity: String::new(),
+            delete_requested_at: None,
+        }
+    }
+
+    fn task(job: &Job, name: &str) -> Task {
+        Task {
+            id: Uuid::new_v4(),
+            job_id: job.id,
+            name: name.to_owned(),
+            status: TaskStatus::Queued,
+            priority: 50,
+            task_type: "misc".to_owned(),
+            activity: String::new(),
+            commands: Vec::new(),
+            created: job.created,
+            updated: job.created,
+            worker: None,
+            last_touched: None,
+            failed_by_workers: Vec::new(),
+            depends_on: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn listings_keep_insertion_order_and_replacing_keeps_the_place() {
+        let storage = InMemoryStorage::new();
+        let (a, b) = (job("a"), job("b"));
+        storage.put_job(a.clone());
+        storage.put_job(b.clone());
+        let mut renamed = a.clone();
+        renamed.name = "a2".to_owned();
+        storage.put_job(renamed);
+        let names: Vec<String> = storage.jobs().into_iter().map(|j| j.name).collect();
+        assert_eq!(names, ["a2", "b"]);
+
+        let tasks: Vec<Task> = ["t1", "t2", "t3"].iter().map(|n| task(&a, n)).collect();
+        for t in tasks.iter().rev() {
+            storage.put_task(t.clone());
+        }
+        storage.put_task(task(&b, "other"));
+        let names: Vec<String> = storage.tasks_of_job(a.id).into_iter().map(|t| t.name).collect();
+        assert_eq!(names, ["t3", "t2", "t1"]);
+    }
+
+    #[test]
+    fn removing_a_job_removes_its_tasks_and_image_only() {
+        let storage = InMemoryStorage::new();
+        let (a, b) = (job("a"), job("b"));
+        storage.put_job(a.clone());
+        storage.put_job(b.clone());
+        let ta = task(&a, "ta");
+        let tb = task(&b, "tb");
+        storage.put_task(ta.clone());
+        storage.put_task(tb.clone());
+        storage.put_last_rendered(
+            a.id,
+            LastRenderedImage {
+                task_id: ta.id,
+                content_type: "image/png".to_owned(),
+                bytes: axum::body::Bytes::from_static(b"png"),
+                received: Utc::now(),
+            },
+        );
+        assert_eq!(storage.remove_job(a.id).map(|j| j.id), Some(a.id));
+        assert!(storage.job(a.id).is_none());
+        assert!(storage.task(ta.id).is_none());
+        assert!(storage.last_rendered(a.id).is_none());
+        assert_eq!(storage.task(tb.id), Some(tb));
+        assert!(storage.remove_job(a.id).is_none());
+    }
+}

@@ -235,8 +235,28 @@ async fn unknown_jobs_are_404_and_send_nothing() {
     }
 }
 
+/// Collects what tracing writes, to check that a lost update is logged.
+#[derive(Clone, Default)]
+struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 #[tokio::test]
-async fn a_failed_broadcast_does_not_fail_the_request() {
+async fn a_failed_broadcast_does_not_fail_the_request_and_is_logged() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt().with_writer(move || writer.clone()).with_ansi(false).finish();
+    // A current-thread test runtime: the whole request runs on this thread.
+    let _logging = tracing::subscriber::set_default(subscriber);
     let setup = Setup::new();
     let job = setup.echo_job().await;
     let mut mock = MockBroadcaster::new();
@@ -248,4 +268,9 @@ async fn a_failed_broadcast_does_not_fail_the_request() {
         .await
         .assert_status(StatusCode::NO_CONTENT);
     assert_eq!(setup.manager.job(job.id).unwrap().priority, 10);
+    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(log.contains("WARN"), "{log}");
+    assert!(log.contains("broadcast failed"), "{log}");
+    assert!(log.contains("the transport is closed"), "{log}");
+    assert!(log.contains("/jobs to Jobs"), "says what was lost: {log}");
 }
