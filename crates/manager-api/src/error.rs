@@ -29,7 +29,8 @@ pub enum Error {
     /// The request body is too large (413).
     #[error("{0}")]
     PayloadTooLarge(String),
-    /// No route has this path, or not with this method (404 / 405).
+    /// Nothing is at this path (no route, or a job file that does not exist), or not with
+    /// this method (404 / 405).
     #[error("{message}")]
     NoRoute {
         /// Whether the path exists with another method.

@@ -386,3 +386,30 @@ async fn concurrent_requests_each_store_and_broadcast_once() {
         jobs.iter().filter(|(_, p)| p["id"] != json!(job_id)).map(|(_, p)| p["id"].clone()).collect();
     assert_eq!(new_jobs.len(), 20);
 }
+
+#[tokio::test]
+async fn pausing_holds_queued_tasks_until_the_job_is_queued_again() {
+    let (manager, recorder) = recorded();
+    let job_id = submit(&manager, echo_sleep_json()).await;
+    let worker = start_worker(&manager, "w").await;
+    for status in ["paused", "queued"] {
+        post(format!("/api/v3/jobs/{job_id}/setstatus"))
+            .json(json!({"status": status, "reason": "testing"}))
+            .send(&manager)
+            .await
+            .assert_status(StatusCode::NO_CONTENT);
+        if status == "paused" {
+            let tasks = manager.job_tasks(job_id).unwrap();
+            assert!(tasks.iter().all(|t| t.status == TaskStatus::Paused));
+            post("/api/v3/worker/task")
+                .worker(&worker)
+                .send(&manager)
+                .await
+                .assert_status(StatusCode::NO_CONTENT);
+        }
+    }
+    let jobs = recorder.events(Room::Jobs);
+    assert_eq!(statuses(&jobs), pairs(&[("queued", "-"), ("paused", "queued"), ("queued", "paused")]));
+    assert!(jobs[1..].iter().all(|(_, p)| p["refresh_tasks"] == true));
+    post("/api/v3/worker/task").worker(&worker).send(&manager).await.assert_status(StatusCode::OK);
+}
