@@ -5,6 +5,7 @@
 
 mod ci;
 mod deps;
+mod docs;
 mod e2e;
 mod util;
 
@@ -17,6 +18,11 @@ const TASKS: &[Task] = &[
         name: "deps",
         about: "check the crates' one-way dependency rules with cargo tree -i",
         run: deps::run,
+    },
+    Task {
+        name: "docs",
+        about: "check that the paths and items the docs name exist, and the docs' ack-text table",
+        run: docs::run,
     },
     Task {
         name: "e2e",
