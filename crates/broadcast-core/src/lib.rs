@@ -16,7 +16,7 @@
 //! This crate knows nothing about sockets, HTTP or async runtimes.
 //!
 //! # Features
-//! - `mock`: [`MockBroadcaster`], the mockall mock of [`Broadcaster`].
+//! - `mock`: `MockBroadcaster`, the mockall mock of [`Broadcaster`].
 #![deny(missing_docs)]
 
 mod broadcaster;

@@ -1,5 +1,5 @@
 //! Test transports: an in-memory broadcaster that records what each room received, and
-//! (with the `mock` feature) [`MockBroadcaster`](crate::MockBroadcaster) for "called exactly
+//! (with the `mock` feature) `MockBroadcaster` for "called exactly
 //! once / never" checks.
 //!
 //! Swap one in where the real transport would go:
