@@ -15,6 +15,11 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     })?;
     run_step("test", || exec(cargo().args(["test", "--workspace"])))?;
     run_step("deps", || crate::deps::run(&[]))?;
+    run_step("docs", || crate::docs::run(&[]))?;
+    // Every rustdoc warning is an error, not only the lints the workspace denies.
+    run_step("rustdoc", || {
+        exec(cargo().args(["doc", "--workspace", "--no-deps"]).env("RUSTDOCFLAGS", "-D warnings"))
+    })?;
     run_step("e2e", || crate::e2e::run(&[]))?;
     eprintln!("==> ci: all steps passed");
     Ok(())
