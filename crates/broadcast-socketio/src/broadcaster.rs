@@ -3,30 +3,44 @@
 //! # Ordering
 //! Every delivery, whether a notification from the manager or a chat message from a client,
 //! goes through [`SocketIoBroadcaster::deliver`], which queues the update for every member
-//! of the room under one lock. socketioxide's local adapter does this synchronously, so two
-//! deliveries never interleave: every member of a room sees the room's updates in the same
-//! order, the order in which `deliver` was called. The lock covers only the queueing, never
-//! a socket write.
+//! of the room under one lock. Queueing never waits (a full queue is an error, not a
+//! wait), so two deliveries never interleave: every member of a room sees the room's
+//! updates in the same order, the order in which `deliver` was called. The lock covers only
+//! the queueing, never a socket write.
 //!
-//! # Full queues
-//! Each socket has a queue of [`Config::send_buffer`] packets. A socket whose queue is
-//! full does not get the update; the broadcast returns
-//! [`BroadcastError::Undelivered`] with the count, and a warning is logged.
+//! # Slow clients
+//! Each socket has a queue of [`Config::send_buffer`] packets, written out as fast as the
+//! client reads. A client that stops reading fills its own queue and delays no one else.
+//! When an update finds a socket's queue full, that socket is evicted: it leaves every
+//! room at once and its TCP connection is closed (no Socket.IO disconnect packet, which
+//! would stop a socket.io-client 2.x from reconnecting). The eviction is logged at `warn`
+//! and counted (`webupdates_overflow_disconnects_total`); the broadcast returns
+//! [`BroadcastError::Undelivered`]. The client reconnects with a fresh membership and
+//! re-subscribes, as Flamenco's frontend does, so it never shows a state with silently
+//! missing updates. A long-polling client's transport cannot be cut this way; it is
+//! dropped by the heartbeat timeout instead.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
+use axum::extract::ConnectInfo;
 use broadcast_core::{BroadcastError, Broadcaster, Room, Update};
 use futures_util::FutureExt;
 use socketioxide::SocketIo;
+use socketioxide::extract::SocketRef;
+use socketioxide_core::Sid;
 
-use crate::Config;
+use crate::adapter::{GuardedAdapter, Outcomes};
+use crate::guard::Guard;
+use crate::transport::Peer;
+use crate::{Config, metrics};
 
 /// Broadcasts to the rooms of one socketioxide server. Cheap to clone.
 #[derive(Clone)]
 pub struct SocketIoBroadcaster {
-    pub(crate) io: SocketIo,
+    pub(crate) io: SocketIo<GuardedAdapter>,
     pub(crate) shared: Arc<Shared>,
 }
 
@@ -35,11 +49,22 @@ pub(crate) struct Shared {
     pub(crate) config: Config,
     /// Serialises deliveries so that every room has one order. Held only while queueing.
     order: Mutex<()>,
+    /// Where the adapter records what each broadcast reached.
+    outcomes: Arc<Outcomes>,
+    pub(crate) guard: Guard,
+    /// Sockets evicted for a full queue since the start.
+    pub(crate) evicted: AtomicUsize,
 }
 
 impl Shared {
-    pub(crate) fn new(config: Config) -> Self {
-        Shared { config, order: Mutex::new(()) }
+    pub(crate) fn new(config: Config, outcomes: Arc<Outcomes>) -> Self {
+        Shared {
+            config,
+            order: Mutex::new(()),
+            outcomes,
+            guard: Guard::default(),
+            evicted: AtomicUsize::new(0),
+        }
     }
 }
 
@@ -50,24 +75,34 @@ impl std::fmt::Debug for SocketIoBroadcaster {
 }
 
 impl SocketIoBroadcaster {
-    /// Queues `update` for every member of `room`, serialised once for all of them.
+    /// Queues `update` for every member of `room`, serialised once for all of them. Members
+    /// whose queue is full are evicted (see the module docs).
     pub fn deliver(&self, room: Room, update: &Update) -> Result<(), BroadcastError> {
         let event = update.event();
-        let result = {
+        let (result, outcome) = {
             let _order = self.shared.order.lock().unwrap_or_else(|p| p.into_inner());
-            // The local adapter completes a broadcast without waiting; the future is ready
-            // on its first poll.
-            self.io.to(room.name()).emit(event.name(), update).now_or_never()
+            // The adapter completes a broadcast without waiting; the future is ready on its
+            // first poll.
+            let result = self.io.to(room.name()).emit(event.name(), update).now_or_never();
+            (result, self.shared.outcomes.take())
         };
+        metrics::broadcast(event, outcome.delivered, outcome.undelivered);
+        for &sid in &outcome.overflowed {
+            self.evict(sid, "its send buffer was full");
+        }
         match result {
             Some(Ok(())) => Ok(()),
             Some(Err(e)) => {
-                let failed = match &e {
-                    socketioxide::BroadcastError::Socket(errors) => errors.len(),
-                    _ => self.io.to(room.name()).sockets().len(),
+                let reason = if outcome.overflowed.is_empty() {
+                    e.to_string()
+                } else {
+                    format!(
+                        "{} client(s) with a full send buffer were disconnected",
+                        outcome.overflowed.len()
+                    )
                 };
-                tracing::warn!(%room, %event, failed, error = %e, "update not delivered to every member");
-                Err(BroadcastError::Undelivered { room, event, failed, reason: e.to_string() })
+                tracing::warn!(%room, %event, failed = outcome.undelivered, %reason, "update not delivered to every member");
+                Err(BroadcastError::Undelivered { room, event, failed: outcome.undelivered, reason })
             }
             None => Err(BroadcastError::Undelivered {
                 room,
@@ -78,9 +113,42 @@ impl SocketIoBroadcaster {
         }
     }
 
+    /// Takes socket `sid` out of every room and closes its transport, so it reconnects.
+    pub(crate) fn evict(&self, sid: Sid, why: &str) {
+        let Some(socket) = self.io.get_socket(sid) else { return };
+        socket.leave_all();
+        let id = sid.to_string();
+        let remote = remote_addr(&socket);
+        let kill = self.shared.guard.upgraded(&id).or_else(|| {
+            let handshake =
+                socket.req_parts().extensions.get::<ConnectInfo<Peer>>().map(|c| c.0.kill.clone());
+            handshake.filter(|_| socket.transport_type() == socketioxide::TransportType::Websocket)
+        });
+        self.shared.evicted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        metrics::overflow_disconnect();
+        match kill {
+            Some(kill) => {
+                tracing::warn!(%sid, %remote, why, "disconnecting a client: closing its transport so it reconnects and resyncs");
+                kill.kill();
+            }
+            None => tracing::warn!(
+                %sid,
+                %remote,
+                why,
+                "a client left every room but its transport cannot be closed here (long-polling, or not served \
+                 through TrackedListener); the heartbeat timeout will drop it"
+            ),
+        }
+    }
+
     /// How many sockets are connected.
     pub fn connected(&self) -> usize {
         self.io.sockets().len()
+    }
+
+    /// How many clients were disconnected for a full send buffer since the start.
+    pub fn evicted(&self) -> usize {
+        self.shared.evicted.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Every non-empty room and how many sockets are in it.
@@ -105,6 +173,18 @@ impl SocketIoBroadcaster {
     /// client reconnect and re-subscribe by itself.
     pub async fn close(&self) {
         self.io.close().await;
+    }
+}
+
+/// The peer's address, when the server was started with [`Peer`] connect info.
+pub(crate) fn remote_addr(socket: &SocketRef<GuardedAdapter>) -> String {
+    let parts = &socket.req_parts().extensions;
+    if let Some(ConnectInfo(peer)) = parts.get::<ConnectInfo<Peer>>() {
+        peer.addr.to_string()
+    } else if let Some(ConnectInfo(addr)) = parts.get::<ConnectInfo<std::net::SocketAddr>>() {
+        addr.to_string()
+    } else {
+        "unknown".to_owned()
     }
 }
 

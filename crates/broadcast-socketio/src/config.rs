@@ -18,13 +18,26 @@ pub struct Config {
     /// or one websocket message or frame). A client that sends more is disconnected.
     /// Default: 100 kB, far above any `/subscription` or `/chat` a page sends.
     pub max_payload: usize,
-    /// Packets queued per socket, waiting to be written. A broadcast that finds a socket's
-    /// queue full cannot deliver to it and reports that socket as failed.
+    /// Packets queued per socket, waiting to be written. A client whose queue is full when
+    /// an update is sent to it (it stopped reading, or reads far slower than updates come)
+    /// is disconnected at the transport level, logged and counted, so that it reconnects
+    /// and fetches a fresh state instead of silently missing updates.
     /// Default: 4096, enough for a burst of updates to a page that reads normally.
     pub send_buffer: usize,
     /// Dynamic (`job-…`, `tasklog-…`) rooms one socket may be in; a subscribe beyond it is
     /// refused with `too many subscriptions, ignoring request`. Default: 256.
     pub max_dynamic_rooms: usize,
+    /// The longest chat `text`, in characters; a longer one is refused with an ack saying
+    /// so and not passed on. Default: 4096.
+    pub max_chat_text: usize,
+    /// Sockets connected at once; the next handshake gets HTTP 503 (`too many connections,
+    /// try again later`) and the connected ones carry on. Default: 10,000.
+    pub max_connections: usize,
+    /// Browser origins allowed besides the server's own and loopback ones, exactly as the
+    /// browser sends them (`https://render.example.com`), or `*` for any. A handshake from
+    /// another origin gets HTTP 403. Requests without `Origin` (non-browser clients) are
+    /// always allowed. Default: none.
+    pub allowed_origins: Vec<String>,
 }
 
 impl Default for Config {
@@ -35,6 +48,9 @@ impl Default for Config {
             max_payload: 100_000,
             send_buffer: 4096,
             max_dynamic_rooms: DEFAULT_MAX_DYNAMIC_ROOMS,
+            max_chat_text: 4096,
+            max_connections: 10_000,
+            allowed_origins: Vec::new(),
         }
     }
 }

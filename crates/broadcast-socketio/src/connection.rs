@@ -5,47 +5,62 @@
 //! `Jobs` and its messages have a handler, so neither an early broadcast nor an early
 //! `/subscription` can be missed.
 
-use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
 
-use axum::extract::ConnectInfo;
 use broadcast_core::Room;
 use socketioxide::extract::SocketRef;
 use socketioxide::socket::DisconnectReason;
 
+use crate::broadcaster::remote_addr;
 use crate::messages::Dispatcher;
+use crate::{GuardedAdapter, metrics};
 
-/// Joins the default rooms and installs the message dispatcher.
+/// Why a connection was refused after its handshake passed the HTTP checks.
+#[derive(Debug)]
+pub(crate) struct TooManyConnections;
+
+impl std::fmt::Display for TooManyConnections {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("too many connections, try again later")
+    }
+}
+
+/// Counts the socket, joins the default rooms and installs the message dispatcher.
 pub(crate) async fn on_connect(
-    socket: SocketRef,
+    socket: SocketRef<GuardedAdapter>,
     dispatcher: Dispatcher,
-) -> Result<(), std::convert::Infallible> {
+) -> Result<(), TooManyConnections> {
+    let shared = dispatcher.broadcaster.shared.clone();
+    // Handshakes that passed the HTTP check at the same moment may still exceed the limit.
+    if shared.guard.connected.fetch_add(1, Ordering::AcqRel) >= shared.config.max_connections {
+        shared.guard.connected.fetch_sub(1, Ordering::AcqRel);
+        metrics::refused("limit");
+        tracing::warn!(sid = %socket.id, "refused a socket: at the connection limit");
+        return Err(TooManyConnections);
+    }
+    let protocol = engine_io(&socket);
+    metrics::connected(protocol, 1.0);
     socket.join(Room::DEFAULT_ROOMS.map(|r| r.name()).to_vec());
     socket.on_fallback(dispatcher);
     tracing::info!(
         sid = %socket.id,
         remote = %remote_addr(&socket),
-        protocol = engine_io(&socket),
+        protocol,
         transport = ?socket.transport_type(),
         "socket connected"
     );
-    socket.on_disconnect(async |socket: SocketRef, reason: DisconnectReason| {
+    socket.on_disconnect(async move |socket: SocketRef<GuardedAdapter>, reason: DisconnectReason| {
         // socketioxide removes the socket from every room right after this handler.
+        shared.guard.connected.fetch_sub(1, Ordering::AcqRel);
+        shared.guard.forget(&socket.id.to_string());
+        metrics::connected(protocol, -1.0);
         tracing::info!(sid = %socket.id, remote = %remote_addr(&socket), %reason, "socket disconnected");
     });
     Ok(())
 }
 
-/// The peer's address, when the server was started with connect info.
-fn remote_addr(socket: &SocketRef) -> String {
-    socket
-        .req_parts()
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or_else(|| "unknown".to_owned(), |ConnectInfo(addr)| addr.to_string())
-}
-
 /// The Engine.IO generation, as a client library's docs name it: 3 for socket.io-client 2.x.
-fn engine_io(socket: &SocketRef) -> &'static str {
+fn engine_io(socket: &SocketRef<GuardedAdapter>) -> &'static str {
     match socket.protocol() {
         socketioxide::ProtocolVersion::V4 => "EIO3",
         socketioxide::ProtocolVersion::V5 => "EIO4",

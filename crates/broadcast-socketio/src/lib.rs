@@ -1,16 +1,20 @@
 //! The Socket.IO transport of the web-updates system, on socketioxide.
 //!
-//! [`layer`] builds a tower layer that serves Socket.IO on `/socket.io/`, namespace `/`,
-//! and the [`SocketIoBroadcaster`] that implements broadcast-core's
-//! [`Broadcaster`](broadcast_core::Broadcaster) on it. Mount the layer on the same axum
-//! router as the REST API and hand the broadcaster, as `Arc<dyn Broadcaster>`, to whatever
-//! sends updates:
+//! [`build`] makes the Socket.IO server: a [`WebUpdates`] to mount on the axum router that
+//! serves the REST API (it serves `/socket.io/`, namespace `/`, on the same port), and the
+//! [`SocketIoBroadcaster`] that implements broadcast-core's
+//! [`Broadcaster`](broadcast_core::Broadcaster) on it. Hand the broadcaster, as
+//! `Arc<dyn Broadcaster>`, to whatever sends updates; serve through
+//! [`transport::TrackedListener`] so that a single client's connection can be closed:
 //!
 //! ```no_run
-//! # async fn run() {
-//! let (layer, broadcaster) = broadcast_socketio::layer(broadcast_socketio::Config::default());
-//! let app = axum::Router::<()>::new().layer(layer);
+//! # async fn run() -> std::io::Result<()> {
+//! use broadcast_socketio::transport::{Peer, TrackedListener};
+//! let (web_updates, broadcaster) = broadcast_socketio::build(broadcast_socketio::Config::default());
 //! let notifier = broadcast_core::Notifier::new(std::sync::Arc::new(broadcaster));
+//! let app = web_updates.mount(axum::Router::new());
+//! let listener = TrackedListener::bind("127.0.0.1:8080".parse().unwrap()).await?;
+//! axum::serve(listener, app.into_make_service_with_connect_info::<Peer>()).await
 //! # }
 //! ```
 //!
@@ -20,46 +24,77 @@
 //! websocket, and HTTP long-polling with upgrade.
 //!
 //! What a socket does:
-//! - on connect: joins `Chat` and `Jobs` ([`connection`](crate) in `connection.rs`);
+//! - on connect: joins `Chat` and `Jobs` (`connection.rs`);
 //! - `/subscription`: resolved by broadcast-core, applied as join or leave, acked;
 //! - `/chat`: passed on to `Chat` as `/message`, acked `message sent successfully.`;
 //! - anything else: ignored, logged at debug (`messages.rs`);
 //! - on disconnect: leaves every room.
 //!
-//! Ordering, full queues and bad input are described in the modules that deal with them:
-//! `broadcaster.rs` and `messages.rs`.
+//! Ordering, slow clients and bad input are described where they are dealt with:
+//! `broadcaster.rs`, `adapter.rs`, `messages.rs`, `guard.rs`; the limits in [`Config`];
+//! the metrics in `metrics.rs`.
 
+mod adapter;
 mod broadcaster;
 mod config;
 mod connection;
+mod guard;
 mod messages;
+mod metrics;
+mod origin;
+pub mod transport;
 
 use std::sync::Arc;
 
+pub use adapter::{GuardedAdapter, Outcomes};
 pub use broadcaster::SocketIoBroadcaster;
 pub use config::Config;
 pub use messages::CHAT_INVALID_ACK;
-pub use socketioxide::layer::SocketIoLayer;
+pub use origin::origin_allowed;
 
 use broadcaster::Shared;
 use messages::Dispatcher;
 use socketioxide::handler::ConnectHandler;
 
-/// Builds the Socket.IO server: a layer to mount on the HTTP server, and the broadcaster
-/// that sends to its rooms.
-pub fn layer(config: Config) -> (SocketIoLayer, SocketIoBroadcaster) {
-    let (layer, io) = socketioxide::SocketIo::builder()
+/// The Socket.IO server's HTTP side: mount it on the router that serves the REST API.
+#[derive(Clone)]
+pub struct WebUpdates {
+    socketio: socketioxide::layer::SocketIoLayer<GuardedAdapter>,
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for WebUpdates {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebUpdates").finish_non_exhaustive()
+    }
+}
+
+impl WebUpdates {
+    /// Serves Socket.IO on `/socket.io/` in front of `router`'s own routes, behind the
+    /// origin and connection-limit checks.
+    pub fn mount<S: Clone + Send + Sync + 'static>(self, router: axum::Router<S>) -> axum::Router<S> {
+        router.layer(self.socketio).layer(axum::middleware::from_fn_with_state(self.shared, guard::check))
+    }
+}
+
+/// Builds the Socket.IO server: the HTTP side to mount, and the broadcaster that sends to
+/// its rooms.
+pub fn build(config: Config) -> (WebUpdates, SocketIoBroadcaster) {
+    let outcomes = Arc::new(Outcomes::default());
+    let (socketio, io) = socketioxide::SocketIo::builder()
         .ping_interval(config.ping_interval)
         .ping_timeout(config.ping_timeout)
         .max_buffer_size(config.send_buffer)
         .max_payload(config.max_payload as u64)
         .ws_max_message_size(config.max_payload)
         .ws_max_frame_size(config.max_payload)
+        .with_adapter::<GuardedAdapter>(outcomes.clone())
         .build_layer();
-    let broadcaster = SocketIoBroadcaster { io: io.clone(), shared: Arc::new(Shared::new(config)) };
+    let shared = Arc::new(Shared::new(config, outcomes));
+    let broadcaster = SocketIoBroadcaster { io: io.clone(), shared: shared.clone() };
     let dispatcher = Dispatcher { broadcaster: broadcaster.clone() };
     io.ns("/", connect_handler.with(move |socket| connection::on_connect(socket, dispatcher.clone())));
-    (layer, broadcaster)
+    (WebUpdates { socketio, shared }, broadcaster)
 }
 
 /// The connect handler proper has nothing left to do: the middleware set the socket up

@@ -13,6 +13,7 @@
 //! saying so (when the client asked for an ack); nothing is joined and the connection stays
 //! open. Unknown events are logged at debug and ignored.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use broadcast_core::{
@@ -20,14 +21,14 @@ use broadcast_core::{
     notify::{CHAT_ACK, chat_message},
     resolve_subscription,
 };
+use serde::Deserialize;
 use serde_json::Value as Json;
-use socketioxide::adapter::LocalAdapter;
 use socketioxide::extract::{AckSender, SocketRef};
 use socketioxide::handler::{FromMessageParts, MessageHandler};
 use socketioxide::socket::Socket;
 use socketioxide_core::Value;
 
-use crate::SocketIoBroadcaster;
+use crate::{GuardedAdapter, SocketIoBroadcaster, metrics};
 
 /// The ack text for a `/chat` payload that is not `{name: string, text: string}`.
 pub const CHAT_INVALID_ACK: &str =
@@ -43,8 +44,8 @@ pub(crate) struct Dispatcher {
 /// Marks the [`MessageHandler`] implementation of [`Dispatcher`].
 pub(crate) struct Ordered;
 
-impl MessageHandler<LocalAdapter, Ordered> for Dispatcher {
-    fn call(&self, socket: Arc<Socket<LocalAdapter>>, mut value: Value, ack_id: Option<i64>) {
+impl MessageHandler<GuardedAdapter, Ordered> for Dispatcher {
+    fn call(&self, socket: Arc<Socket<GuardedAdapter>>, mut value: Value, ack_id: Option<i64>) {
         let ack = match AckSender::from_message_parts(&socket, &mut value, &ack_id) {
             Ok(ack) => ack,
             Err(never) => match never {},
@@ -64,15 +65,19 @@ impl MessageHandler<LocalAdapter, Ordered> for Dispatcher {
                 return;
             }
         };
-        if let Err(e) = ack.send(reply) {
-            tracing::debug!(sid = %socket.id, error = %e, "could not send ack");
+        if let Err(e) = ack.send(reply.as_ref()) {
+            if matches!(e, socketioxide::SendError::Socket(socketioxide::SocketError::InternalChannelFull)) {
+                self.broadcaster.evict(socket.id, "its send buffer was full when an ack was due");
+            } else {
+                tracing::debug!(sid = %socket.id, error = %e, "could not send ack");
+            }
         }
     }
 }
 
 impl Dispatcher {
     /// Applies a `/subscription` request and returns its ack text.
-    fn subscription(&self, socket: &SocketRef, payload: Option<&Json>) -> &'static str {
+    fn subscription(&self, socket: &SocketRef<GuardedAdapter>, payload: Option<&Json>) -> Cow<'static, str> {
         let sub = resolve_subscription(payload).and_then(|sub| {
             let joined = socket.rooms().into_iter().filter_map(|r| r.parse::<Room>().ok());
             sub.check_limit(joined, self.broadcaster.shared.config.max_dynamic_rooms).map(|()| sub)
@@ -84,27 +89,34 @@ impl Dispatcher {
                     Operation::Unsubscribe => socket.leave(sub.room.name()),
                 }
                 tracing::debug!(sid = %socket.id, op = ?sub.op, room = %sub.room, "subscription changed");
-                ACK_OK
+                Cow::Borrowed(ACK_OK)
             }
             Err(e) => {
                 tracing::debug!(sid = %socket.id, error = %e, "subscription refused");
-                e.ack_text()
+                metrics::subscription_error();
+                Cow::Borrowed(e.ack_text())
             }
         }
     }
 
     /// Passes a `/chat` message on to `Chat` and returns the ack text.
-    fn chat(&self, socket: &SocketRef, payload: Option<&Json>) -> &'static str {
-        let Some(message) = payload.and_then(|p| serde_json::from_value::<ChatMessage>(p.clone()).ok())
-        else {
+    fn chat(&self, socket: &SocketRef<GuardedAdapter>, payload: Option<&Json>) -> Cow<'static, str> {
+        let Some(message) = payload.and_then(|p| ChatMessage::deserialize(p).ok()) else {
             tracing::debug!(sid = %socket.id, "chat message refused: wrong shape");
-            return CHAT_INVALID_ACK;
+            metrics::chat_refused();
+            return Cow::Borrowed(CHAT_INVALID_ACK);
         };
+        let max = self.broadcaster.shared.config.max_chat_text;
+        if message.text.chars().nth(max).is_some() {
+            tracing::debug!(sid = %socket.id, max, "chat message refused: too long");
+            metrics::chat_refused();
+            return Cow::Owned(format!("chat message too long: at most {max} characters, ignoring request"));
+        }
         for delivery in chat_message(message).into_deliveries() {
             // A failure is logged and counted by `deliver`; the sender's message did go out.
             let _ = self.broadcaster.deliver(delivery.room, &delivery.update);
         }
-        CHAT_ACK
+        Cow::Borrowed(CHAT_ACK)
     }
 }
 

@@ -6,7 +6,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::serve::Listener;
 use broadcast_core::{Notifier, TaskStatus, TaskUpdate, notify};
+use broadcast_socketio::transport::{Peer, TrackedListener};
 use broadcast_socketio::{Config, SocketIoBroadcaster};
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
@@ -16,11 +18,13 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 const WAIT: Duration = Duration::from_secs(10);
 
 async fn server(config: Config) -> (SocketAddr, SocketIoBroadcaster) {
-    let (layer, broadcaster) = broadcast_socketio::layer(config);
-    let app = axum::Router::<()>::new().layer(layer);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let (web_updates, broadcaster) = broadcast_socketio::build(config);
+    let app = web_updates.mount(axum::Router::<()>::new());
+    let listener = TrackedListener::bind(([127, 0, 0, 1], 0).into()).await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    tokio::spawn(async move {
+        axum::serve(listener, app.into_make_service_with_connect_info::<Peer>()).await.unwrap()
+    });
     (addr, broadcaster)
 }
 
@@ -260,4 +264,78 @@ async fn malformed_packets_close_only_their_connection() {
     assert_eq!(bystander.recv().await, r#"42["/message",{"name":"n","text":"t"}]"#);
     assert_eq!(bystander.recv().await, r#"431["message sent successfully."]"#);
     assert_eq!(b.connected(), 1);
+}
+
+/// A client that stops reading fills only its own send buffer: it is disconnected at the
+/// transport level and counted, while a reading client gets every update, in order.
+#[tokio::test]
+async fn a_client_that_stops_reading_is_evicted_and_delays_no_one() {
+    let (addr, b) = server(Config { send_buffer: 8, ..Config::default() }).await;
+    let notifier = Notifier::new(Arc::new(b.clone()));
+    let task = uuid::Uuid::from_u128(7);
+    let sub = format!(r#"["/subscription",{{"op":"subscribe","type":"tasklog","uuid":"{task}"}}]"#);
+
+    // The slow client: a tiny receive buffer, and it never reads after subscribing.
+    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    socket.connect(&addr.into()).unwrap();
+    socket.set_nonblocking(true).unwrap();
+    let stream = TcpStream::from_std(socket.into()).unwrap();
+    let url = format!("ws://{addr}/socket.io/?EIO=3&transport=websocket");
+    let (ws, _) = tokio_tungstenite::client_async(url, MaybeTlsStream::Plain(stream)).await.unwrap();
+    let mut slow = RawClient { ws, sid: String::new() };
+    assert!(slow.recv().await.starts_with('0'));
+    assert_eq!(slow.recv().await, "40");
+    assert_eq!(slow.ack(1, &sub).await, serde_json::json!(["ok"]));
+
+    let mut healthy = RawClient::connect(addr, Eio::V4).await;
+    assert_eq!(healthy.ack(1, &sub).await, serde_json::json!(["ok"]));
+    let total = 3000usize;
+    let progress = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let reader = tokio::spawn({
+        let progress = progress.clone();
+        async move {
+            let mut seen = Vec::new();
+            while seen.len() < total {
+                let packet = healthy.recv().await;
+                let seq = packet
+                    .rsplit_once(r#"\n"}"#)
+                    .and_then(|(head, _)| head.rsplit(' ').next())
+                    .map(str::to_owned);
+                seen.push(seq.unwrap_or(packet));
+                progress.store(seen.len(), std::sync::atomic::Ordering::Release);
+            }
+            seen
+        }
+    });
+
+    let line = "x".repeat(4000);
+    for seq in 0..total {
+        let chunk = broadcast_core::TaskLogUpdate { task_id: task, log: format!("{line} {seq}\n") };
+        let _ = notifier.send(notify::task_log(chunk)).await;
+        // Keep the reading client well within its buffer of 8: it reads normally, the slow
+        // one does not read at all.
+        let deadline = tokio::time::Instant::now() + WAIT;
+        while seq + 1 - progress.load(std::sync::atomic::Ordering::Acquire) > 4 {
+            assert!(tokio::time::Instant::now() < deadline, "the reading client stalled at {seq}");
+            tokio::time::sleep(Duration::from_micros(200)).await;
+        }
+    }
+    let seen =
+        tokio::time::timeout(Duration::from_secs(60), reader).await.expect("healthy client in time").unwrap();
+    let expected: Vec<String> = (0..total).map(|s| s.to_string()).collect();
+    assert_eq!(seen, expected, "the reading client got every update in order");
+    assert_eq!(b.evicted(), 1, "the slow client was evicted once");
+    assert_eq!(b.rooms_of(&slow.sid).map(|r| r.len()).unwrap_or(0), 0, "it left every room");
+    // Its connection is closed: reading what it had buffered ends in an error or a close.
+    let closed = tokio::time::timeout(WAIT, async {
+        loop {
+            match slow.ws.next().await {
+                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return,
+                Some(Ok(_)) => {}
+            }
+        }
+    })
+    .await;
+    assert!(closed.is_ok(), "the slow client's connection was closed");
 }

@@ -6,6 +6,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::serve::Listener;
+use broadcast_socketio::SocketIoBroadcaster;
+use broadcast_socketio::transport::{Peer, TrackedListener};
 use clap::Parser;
 use manager_api::Manager;
 use tracing_subscriber::EnvFilter;
@@ -42,6 +45,28 @@ struct Args {
     #[arg(long, default_value_t = broadcast_core::DEFAULT_MAX_DYNAMIC_ROOMS, value_name = "ROOMS")]
     max_subscriptions: usize,
 
+    /// Longest chat text, in characters; a longer one is refused with an ack saying so.
+    #[arg(long, default_value_t = broadcast_socketio::Config::default().max_chat_text, value_name = "CHARS")]
+    max_chat_text: usize,
+
+    /// Socket.IO connections at once; the next handshake gets HTTP 503.
+    #[arg(long, default_value_t = broadcast_socketio::Config::default().max_connections, value_name = "SOCKETS")]
+    max_connections: usize,
+
+    /// A browser origin allowed besides the manager's own and loopback ones, e.g.
+    /// https://render.example.com (repeat for more; `*` allows any). Applies to the
+    /// Socket.IO handshake and to CORS on the REST API.
+    #[arg(long = "allowed-origin", value_name = "ORIGIN")]
+    allowed_origins: Vec<String>,
+
+    /// Largest JSON request body, in bytes; a larger one gets 413.
+    #[arg(long, default_value_t = manager_api::Limits::default().json_body, value_name = "BYTES")]
+    max_json_body: usize,
+
+    /// Largest last-rendered image a worker may send, in bytes; a larger one gets 413.
+    #[arg(long, default_value_t = manager_api::Limits::default().image_body, value_name = "BYTES")]
+    max_image_body: usize,
+
     /// Seconds to wait for in-flight requests after SIGINT or SIGTERM before exiting anyway.
     #[arg(long, default_value_t = 10.0, value_name = "SECONDS")]
     shutdown_grace: f64,
@@ -65,13 +90,29 @@ async fn main() -> Result<(), String> {
         max_payload: args.max_payload,
         send_buffer: args.send_buffer,
         max_dynamic_rooms: args.max_subscriptions,
+        max_chat_text: args.max_chat_text,
+        max_connections: args.max_connections,
+        allowed_origins: args.allowed_origins.clone(),
     };
     let grace = seconds("shutdown-grace", args.shutdown_grace)?;
-    let (socketio, broadcaster) = broadcast_socketio::layer(config);
+    raise_open_files_limit();
+    let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
+        .install_recorder()
+        .map_err(|e| format!("cannot set up metrics: {e}"))?;
+    let (web_updates, broadcaster) = broadcast_socketio::build(config);
+    let broadcaster_for_metrics = broadcaster.clone();
     let manager = Manager::in_memory(Arc::new(broadcaster.clone()));
-    let app = manager_api::router(manager).layer(socketio);
+    let limits = manager_api::Limits { json_body: args.max_json_body, image_body: args.max_image_body };
+    let rest = manager_api::router_with_limits(manager, limits)
+        .route(
+            "/metrics",
+            axum::routing::get(move || serve_metrics(metrics.clone(), broadcaster_for_metrics.clone())),
+        )
+        .layer(cors(args.allowed_origins))
+        .layer(axum::middleware::from_fn(peer_address));
+    let app = web_updates.mount(rest);
 
-    let listener = tokio::net::TcpListener::bind(args.listen)
+    let listener = TrackedListener::bind(args.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
@@ -90,7 +131,7 @@ async fn main() -> Result<(), String> {
             }
         }
     };
-    let server = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+    let server = axum::serve(listener, app.into_make_service_with_connect_info::<Peer>())
         .with_graceful_shutdown(shutdown);
     let mut served = tokio::spawn(async move { server.await });
     tokio::select! {
@@ -137,5 +178,73 @@ async fn stop_signal() -> &'static str {
     {
         let _ = tokio::signal::ctrl_c().await;
         "Ctrl-C"
+    }
+}
+
+/// Gives REST handlers the peer's address as `ConnectInfo<SocketAddr>`, which is all
+/// manager-api knows of connections.
+async fn peer_address(
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    if let Some(axum::extract::ConnectInfo(peer)) =
+        request.extensions().get::<axum::extract::ConnectInfo<Peer>>()
+    {
+        let addr = peer.addr;
+        request.extensions_mut().insert(axum::extract::ConnectInfo(addr));
+    }
+    next.run(request).await
+}
+
+/// CORS for the REST API: the same origins as the Socket.IO handshake accepts.
+fn cors(allowed: Vec<String>) -> tower_http::cors::CorsLayer {
+    use tower_http::cors::{AllowOrigin, CorsLayer};
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::predicate(move |origin, parts| {
+            let host = parts.headers.get(axum::http::header::HOST).and_then(|h| h.to_str().ok());
+            origin.to_str().is_ok_and(|o| broadcast_socketio::origin_allowed(o, host, &allowed))
+        }))
+        .allow_methods(tower_http::cors::Any)
+        .allow_headers(tower_http::cors::Any)
+}
+
+/// `GET /metrics`: everything recorded, plus room sizes read now, in Prometheus text format.
+async fn serve_metrics(
+    handle: metrics_exporter_prometheus::PrometheusHandle,
+    broadcaster: SocketIoBroadcaster,
+) -> impl axum::response::IntoResponse {
+    let mut rooms: std::collections::BTreeMap<&'static str, (usize, usize)> = Default::default();
+    for (room, members) in broadcaster.room_sizes() {
+        let kind = match room.parse::<broadcast_core::Room>() {
+            Ok(broadcast_core::Room::Job(_)) => "job",
+            Ok(broadcast_core::Room::TaskLog(_)) => "tasklog",
+            Ok(broadcast_core::Room::Chat) => "Chat",
+            Ok(broadcast_core::Room::Jobs) => "Jobs",
+            Ok(broadcast_core::Room::Workers) => "Workers",
+            Ok(broadcast_core::Room::WorkerTags) => "WorkerTags",
+            Ok(broadcast_core::Room::LastRendered) => "Last-Rendered",
+            Err(_) => "other",
+        };
+        let entry = rooms.entry(kind).or_default();
+        entry.0 += 1;
+        entry.1 += members;
+    }
+    let mut text = handle.render();
+    text.push_str("# HELP webupdates_rooms Non-empty rooms, by kind.\n# TYPE webupdates_rooms gauge\n");
+    for (kind, (count, _)) in &rooms {
+        text.push_str(&format!("webupdates_rooms{{kind=\"{kind}\"}} {count}\n"));
+    }
+    text.push_str("# HELP webupdates_room_members Memberships, by kind of room.\n# TYPE webupdates_room_members gauge\n");
+    for (kind, (_, members)) in &rooms {
+        text.push_str(&format!("webupdates_room_members{{kind=\"{kind}\"}} {members}\n"));
+    }
+    ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], text)
+}
+
+/// A render farm's UI is open on many machines: allow as many connections as the hard limit.
+fn raise_open_files_limit() {
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => tracing::debug!(limit, "open files limit"),
+        Err(e) => tracing::warn!(error = %e, "cannot raise the open files limit"),
     }
 }

@@ -5,15 +5,16 @@
 //! Usage: `e2e-fixture-server [--ping-interval-ms N] [--ping-timeout-ms N]
 //! [--max-dynamic-rooms N]`. Prints `listening on http://ADDR` once it listens.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
+use axum::serve::Listener;
 use axum::{Json, Router};
 use broadcast_core::{Notification, Notifier, TaskStatus, TaskUpdate, Timestamp, notify};
+use broadcast_socketio::transport::{Peer, TrackedListener};
 use broadcast_socketio::{Config, SocketIoBroadcaster};
 use serde::Deserialize;
 use serde_json::Value;
@@ -52,19 +53,19 @@ async fn main() -> Result<(), String> {
         )
         .with_writer(std::io::stderr)
         .init();
-    let (layer, broadcaster) = broadcast_socketio::layer(config_from_args()?);
+    let (web_updates, broadcaster) = broadcast_socketio::build(config_from_args()?);
     let app = App { notifier: Notifier::new(Arc::new(broadcaster.clone())), broadcaster };
     let router = Router::new()
         .route("/fixture/notify/{rule}", post(fire))
         .route("/fixture/burst", post(burst))
         .route("/fixture/rooms", get(rooms))
         .route("/fixture/sockets/{sid}/rooms", get(socket_rooms))
-        .with_state(app)
-        .layer(layer);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(|e| e.to_string())?;
+        .with_state(app);
+    let router = web_updates.mount(router);
+    let listener = TrackedListener::bind(([127, 0, 0, 1], 0).into()).await.map_err(|e| e.to_string())?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     println!("listening on http://{addr}");
-    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+    axum::serve(listener, router.into_make_service_with_connect_info::<Peer>())
         .await
         .map_err(|e| e.to_string())
 }

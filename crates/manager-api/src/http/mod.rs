@@ -26,13 +26,32 @@ use crate::Manager;
 pub use auth::WORKER_AUTH_REALM;
 pub use error::ErrorBody;
 
-/// The largest last-rendered image a worker may send.
-const MAX_IMAGE_BYTES: usize = 32 * 1024 * 1024;
+/// Request body limits. A larger body is refused with 413 and the JSON `Error` body.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// The largest JSON body, in bytes. Default: 2 MiB.
+    pub json_body: usize,
+    /// The largest last-rendered image a worker may send, in bytes. Default: 32 MiB.
+    pub image_body: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { json_body: 2 * 1024 * 1024, image_body: 32 * 1024 * 1024 }
+    }
+}
+
+/// Every REST route of the manager, on `manager`, with the default [`Limits`].
+pub fn router(manager: Manager) -> Router {
+    router_with_limits(manager, Limits::default())
+}
 
 /// Every REST route of the manager, on `manager`. Unknown paths and methods answer with
 /// the JSON `Error` body too. Serve it with
 /// `into_make_service_with_connect_info::<SocketAddr>()` so workers' addresses are known.
-pub fn router(manager: Manager) -> Router {
+/// Every request is counted in `http_requests_total{route, method, status}` (through the
+/// `metrics` facade; nothing is recorded unless the application installs a recorder).
+pub fn router_with_limits(manager: Manager, limits: Limits) -> Router {
     Router::new()
         .route("/api/v3/version", get(meta::version))
         .route("/api/v3/jobs", post(jobs::submit_job))
@@ -51,7 +70,7 @@ pub fn router(manager: Manager) -> Router {
         .route("/api/v3/worker/task/{task_id}", post(worker::task_update))
         .route(
             "/api/v3/worker/task/{task_id}/output-produced",
-            post(worker::output_produced).layer(DefaultBodyLimit::max(MAX_IMAGE_BYTES)),
+            post(worker::output_produced).layer(DefaultBodyLimit::max(limits.image_body)),
         )
         .route("/api/v3/worker-mgt/workers/{worker_id}", axum::routing::delete(worker_mgt::delete_worker))
         .route(
@@ -71,5 +90,24 @@ pub fn router(manager: Manager) -> Router {
         .route("/job-files/{job_id}/{file_name}", get(job_files::job_file))
         .fallback(meta::no_route)
         .method_not_allowed_fallback(meta::method_not_allowed)
+        .layer(DefaultBodyLimit::max(limits.json_body))
+        .route_layer(axum::middleware::from_fn(count_request))
         .with_state(manager)
+}
+
+/// Counts a request by its route (the path pattern, not the ids in it) and status.
+async fn count_request(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let route = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let method = request.method().as_str().to_owned();
+    let response = next.run(request).await;
+    let status = response.status().as_u16().to_string();
+    metrics::counter!("http_requests_total", "route" => route, "method" => method, "status" => status)
+        .increment(1);
+    response
 }

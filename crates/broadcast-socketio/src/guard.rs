@@ -1,0 +1,88 @@
+//! The HTTP-level checks in front of Socket.IO: allowed origins, the connection limit, and
+//! which TCP connection carries each upgraded websocket.
+//!
+//! A refused handshake gets a plain HTTP answer (`403` for a foreign origin, `503` when the
+//! server is full) with a JSON `{code, message}` body; socket.io clients report it as a
+//! `connect_error` and retry with their usual back-off. Requests that are not for
+//! `/socket.io/` pass through untouched.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::broadcaster::Shared;
+use crate::metrics;
+use crate::origin::origin_allowed;
+use crate::transport::{Kill, Peer};
+
+/// State shared by the HTTP checks and the socket handlers.
+#[derive(Debug, Default)]
+pub(crate) struct Guard {
+    /// Sockets connected now (counted by the connect and disconnect handlers).
+    pub(crate) connected: AtomicUsize,
+    /// The connection each websocket upgraded from long-polling runs on, by socket id; the
+    /// handshake's own connection is in the socket's request parts.
+    upgrades: Mutex<HashMap<String, Kill>>,
+}
+
+impl Guard {
+    /// The kill switch of the websocket that socket `sid` upgraded to, if it did.
+    pub(crate) fn upgraded(&self, sid: &str) -> Option<Kill> {
+        self.upgrades.lock().unwrap_or_else(|p| p.into_inner()).get(sid).cloned()
+    }
+
+    /// Forgets socket `sid`'s upgrade, once it is gone.
+    pub(crate) fn forget(&self, sid: &str) {
+        self.upgrades.lock().unwrap_or_else(|p| p.into_inner()).remove(sid);
+    }
+}
+
+/// The checks, as an axum middleware.
+pub(crate) async fn check(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
+    let (guard, config) = (&shared.guard, &shared.config);
+    if !request.uri().path().starts_with("/socket.io") {
+        return next.run(request).await;
+    }
+    let headers = request.headers();
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+        let allowed = origin.to_str().is_ok_and(|o| origin_allowed(o, host, &config.allowed_origins));
+        if !allowed {
+            tracing::warn!(origin = ?origin, "refused a Socket.IO connection from a foreign origin");
+            metrics::refused("origin");
+            return refuse(StatusCode::FORBIDDEN, "origin not allowed");
+        }
+    }
+    let sid = request.uri().query().and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("sid=")));
+    match sid {
+        None if guard.connected.load(Ordering::Acquire) >= config.max_connections => {
+            tracing::warn!(
+                limit = config.max_connections,
+                "refused a Socket.IO connection: at the connection limit"
+            );
+            metrics::refused("limit");
+            return refuse(StatusCode::SERVICE_UNAVAILABLE, "too many connections, try again later");
+        }
+        Some(sid) if request.headers().contains_key(header::UPGRADE) => {
+            if let Some(ConnectInfo(peer)) = request.extensions().get::<ConnectInfo<Peer>>() {
+                guard
+                    .upgrades
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(sid.to_owned(), peer.kill.clone());
+            }
+        }
+        _ => {}
+    }
+    next.run(request).await
+}
+
+fn refuse(status: StatusCode, message: &str) -> Response {
+    let body = serde_json::json!({ "code": status.as_u16(), "message": message });
+    (status, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
+}
