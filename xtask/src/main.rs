@@ -3,6 +3,7 @@
 //! One module per task. Tasks call cargo through `$CARGO` and work from the workspace root,
 //! whatever the current directory.
 
+mod bench;
 mod ci;
 mod deps;
 mod docs;
@@ -13,6 +14,11 @@ use std::process::ExitCode;
 
 /// Every task: its name, its one-line description, and what runs it.
 const TASKS: &[Task] = &[
+    Task {
+        name: "bench",
+        about: "benchmark: ours vs Node's socket.io and a ceiling probe (not in ci; --quick for a smoke run)",
+        run: bench::run,
+    },
     Task { name: "ci", about: "everything CI checks, in order, stopping at the first failure", run: ci::run },
     Task {
         name: "deps",

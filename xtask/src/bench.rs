@@ -1,0 +1,789 @@
+//! `cargo xtask bench`: our manager against Node's socket.io 4 server (the peer, in
+//! `tests/bench`) and against the ceiling probe (pre-encoded frames, no Socket.IO), under
+//! the same load from `crates/loadgen`.
+//!
+//! `--quick` is a smoke run of about a minute: fewer subscribers, shorter runs, one run.
+//! `--runs N` changes the number of runs (default 3), `--only NAME,..` runs only the
+//! scenarios whose names start with one of the NAMEs, `--servers ours,node,ceiling` picks
+//! the servers.
+//!
+//! Each scenario gets a freshly started server, one server at a time, the server pinned to
+//! CPU 0 and the load generator to CPU 1 (`taskset`), both with a high open-file limit.
+//! Every run is bounded: a server must say where it listens within 60 s, the load generator
+//! gives up after its `--timeout` and is killed 30 s after that, and every server is killed
+//! when its scenario ends, failed or not. The table goes to standard output, medians of the
+//! runs with min-max; the same numbers go to `target/bench/results.json`; server logs to
+//! `target/bench/logs/`.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::{Duration, Instant};
+
+use crate::util::{cargo, exec, project_root};
+
+/// The servers under test, in table order.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+enum Peer {
+    Ours,
+    Node,
+    Ceiling,
+}
+
+const PEERS: [Peer; 3] = [Peer::Ours, Peer::Node, Peer::Ceiling];
+
+impl Peer {
+    fn name(self) -> &'static str {
+        match self {
+            Peer::Ours => "ours",
+            Peer::Node => "node",
+            Peer::Ceiling => "ceiling",
+        }
+    }
+}
+
+/// Heartbeat interval of every server, short enough that idle connections exchange a few.
+const PING_INTERVAL_S: u64 = 5;
+
+/// A figure the load generator reports.
+struct Metric {
+    /// Its `key=value` key.
+    key: &'static str,
+    label: &'static str,
+    unit: Unit,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Unit {
+    /// A rate or count, shown with k and M.
+    Count,
+    /// Microseconds, shown as milliseconds.
+    Micros,
+    /// A plain number with two decimals.
+    Plain,
+}
+
+const fn m(key: &'static str, label: &'static str, unit: Unit) -> Metric {
+    Metric { key, label, unit }
+}
+
+const CORRECTNESS: [Metric; 3] = [
+    m("lost", "lost", Unit::Count),
+    m("reordered", "reordered", Unit::Count),
+    m("dropped", "dropped conns", Unit::Count),
+];
+
+/// One scenario: the load generator's arguments and what to show of its report.
+struct Scenario {
+    name: String,
+    peers: &'static [Peer],
+    args: Vec<String>,
+    metrics: Vec<Metric>,
+    /// The load generator's own time limit, in seconds.
+    timeout_s: u64,
+}
+
+fn scenarios(quick: bool) -> Vec<Scenario> {
+    let q = |full: u64, small: u64| if quick { small } else { full };
+    let all: &'static [Peer] = &[Peer::Ours, Peer::Node, Peer::Ceiling];
+    let socketio: &'static [Peer] = &[Peer::Ours, Peer::Node];
+    let with_correctness = |mut metrics: Vec<Metric>| {
+        metrics.extend(CORRECTNESS);
+        metrics
+    };
+    let args = |s: &str| s.split_whitespace().map(String::from).collect::<Vec<_>>();
+    let subs = q(1000, 200);
+    let mut out = vec![
+        Scenario {
+            name: format!("fan-out {subs} subs"),
+            peers: all,
+            args: args(&format!(
+                "fanout --subscribers {subs} --duration {} --window 64 --text-len 300",
+                q(10, 2)
+            )),
+            metrics: with_correctness(vec![
+                m("deliveries_per_s", "deliveries/s", Unit::Count),
+                m("p50_us", "p50 ms", Unit::Micros),
+                m("p99_us", "p99 ms", Unit::Micros),
+                m("max_us", "max ms", Unit::Micros),
+            ]),
+            timeout_s: 120,
+        },
+        Scenario {
+            name: format!("fixed 50 msg/s {subs} subs"),
+            peers: all,
+            args: args(&format!(
+                "fanout --subscribers {subs} --duration {} --rate 50 --text-len 300",
+                q(10, 3)
+            )),
+            metrics: with_correctness(vec![
+                m("p50_us", "p50 ms", Unit::Micros),
+                m("p99_us", "p99 ms", Unit::Micros),
+                m("max_us", "max ms", Unit::Micros),
+            ]),
+            timeout_s: 120,
+        },
+        Scenario {
+            name: format!("rest setpriority {subs} subs"),
+            peers: socketio,
+            args: args(&format!("rest --subscribers {subs} --duration {} --inflight 16", q(10, 2))),
+            metrics: with_correctness(vec![
+                m("deliveries_per_s", "/jobs deliveries/s", Unit::Count),
+                m("calls_per_s", "calls/s", Unit::Count),
+                m("p50_us", "p50 ms", Unit::Micros),
+                m("p99_us", "p99 ms", Unit::Micros),
+                m("max_us", "max ms", Unit::Micros),
+            ]),
+            timeout_s: 120,
+        },
+        Scenario {
+            name: format!("idle {} conns", q(10_000, 1000)),
+            peers: all,
+            args: args(&format!("idle --connections {} --hold {}", q(10_000, 1000), q(30, 6))),
+            metrics: vec![
+                m("rss_per_conn_kib", "RSS KiB/conn", Unit::Plain),
+                m("connect_per_s", "connects/s", Unit::Count),
+                m("connect_failures", "connect failures", Unit::Count),
+                m("dropped", "dropped conns", Unit::Count),
+            ],
+            timeout_s: 180,
+        },
+    ];
+    let sizes: &[u64] = if quick { &[10, 100, 1000] } else { &[10, 100, 1000, 5000] };
+    for &n in sizes {
+        out.push(Scenario {
+            name: format!("growth {n} subs"),
+            peers: all,
+            args: args(&format!(
+                "fanout --subscribers {n} --duration {} --window 64 --text-len 300",
+                q(5, 1)
+            )),
+            metrics: with_correctness(vec![m("deliveries_per_s", "deliveries/s", Unit::Count)]),
+            timeout_s: 120,
+        });
+    }
+    let others = q(5000, 1000);
+    out.push(Scenario {
+        name: format!("room of 10, {others} others"),
+        peers: socketio,
+        args: args(&format!("room --members 10 --others {others} --calls {}", q(500, 100))),
+        metrics: with_correctness(vec![
+            m("alone_p50_us", "p50 ms, 10 alone", Unit::Micros),
+            m("crowded_p50_us", "p50 ms, with others", Unit::Micros),
+            m("growth", "crowded/alone p50", Unit::Plain),
+            m("leaked", "/jobs to others", Unit::Count),
+        ]),
+        timeout_s: 180,
+    });
+    out
+}
+
+struct Options {
+    quick: bool,
+    runs: usize,
+    only: Vec<String>,
+    peers: Vec<Peer>,
+}
+
+fn parse(args: &[String]) -> Result<Options, String> {
+    let mut o = Options { quick: false, runs: 3, only: Vec::new(), peers: PEERS.to_vec() };
+    let mut runs = None;
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        let mut value = |name: &str| it.next().cloned().ok_or_else(|| format!("{name} needs a value"));
+        match arg.as_str() {
+            "--quick" => o.quick = true,
+            "--runs" => runs = Some(value("--runs")?.parse().map_err(|e| format!("--runs: {e}"))?),
+            "--only" => o.only = value("--only")?.split(',').map(String::from).collect(),
+            "--servers" => {
+                o.peers = value("--servers")?
+                    .split(',')
+                    .map(|s| {
+                        PEERS
+                            .into_iter()
+                            .find(|p| p.name() == s)
+                            .ok_or_else(|| format!("unknown server {s:?}"))
+                    })
+                    .collect::<Result<_, _>>()?
+            }
+            _ => {
+                return Err(format!(
+                    "unexpected argument {arg:?} (takes --quick, --runs N, --only NAMES, --servers NAMES)"
+                ));
+            }
+        }
+    }
+    o.runs = runs.unwrap_or(if o.quick { 1 } else { 3 }).clamp(1, 20);
+    Ok(o)
+}
+
+pub(crate) fn run(args: &[String]) -> Result<(), String> {
+    let opts = parse(args)?;
+    let root = project_root();
+    let target =
+        std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"));
+    let target = if target.is_relative() { root.join(target) } else { target };
+    exec(cargo().args(["build", "--release", "-p", "manager", "-p", "loadgen", "-p", "ceiling-probe"]))?;
+    let bench_dir = root.join("tests/bench");
+    if opts.peers.contains(&Peer::Node) {
+        exec(
+            Command::new("npm")
+                .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+                .current_dir(&bench_dir),
+        )?;
+    }
+    let out_dir = root.join("target/bench");
+    let log_dir = out_dir.join("logs");
+    std::fs::create_dir_all(&log_dir).map_err(|e| format!("{}: {e}", log_dir.display()))?;
+    let pinned = can_pin();
+    if !pinned {
+        eprintln!("warning: taskset or a second CPU is missing; servers and load generator are not pinned");
+    }
+    let bins = Bins { release: target.join("release"), bench_dir };
+    let scenarios: Vec<Scenario> = scenarios(opts.quick)
+        .into_iter()
+        .filter(|s| opts.only.is_empty() || opts.only.iter().any(|o| s.name.starts_with(o.as_str())))
+        .collect();
+    if scenarios.is_empty() {
+        return Err(format!("no scenario matches --only {}", opts.only.join(",")));
+    }
+
+    let started = Instant::now();
+    let mut results: HashMap<(usize, Peer), Vec<HashMap<String, f64>>> = HashMap::new();
+    let mut failures = Vec::new();
+    for run in 1..=opts.runs {
+        for (i, scenario) in scenarios.iter().enumerate() {
+            for &peer in scenario.peers.iter().filter(|p| opts.peers.contains(p)) {
+                eprintln!("==> run {run}/{}: {} on {}", opts.runs, scenario.name, peer.name());
+                let log = log_dir.join(format!("{}-{}-run{run}.log", peer.name(), slug(&scenario.name)));
+                match run_one(&bins, peer, scenario, pinned, &log) {
+                    Ok(report) => results.entry((i, peer)).or_default().push(report),
+                    Err(e) => {
+                        eprintln!("    failed: {e}");
+                        failures.push(format!("run {run}, {} on {}: {e}", scenario.name, peer.name()));
+                    }
+                }
+            }
+        }
+    }
+    let table = Table { scenarios: &scenarios, results: &results, peers: &opts.peers };
+    print!("{}", table.render(&opts, pinned, started.elapsed()));
+    let targets = table.targets();
+    println!();
+    println!("Targets:");
+    for t in &targets {
+        println!("  [{}] {}: {}", if t.met { "met" } else { "NOT met" }, t.name, t.detail);
+    }
+    let json = table.json(&opts, pinned, &targets, &failures);
+    let path = out_dir.join("results.json");
+    std::fs::write(&path, json).map_err(|e| format!("{}: {e}", path.display()))?;
+    eprintln!("results written to {}", path.display());
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("{} scenario runs failed:\n  {}", failures.len(), failures.join("\n  ")))
+    }
+}
+
+/// Where the programs are.
+struct Bins {
+    release: PathBuf,
+    bench_dir: PathBuf,
+}
+
+fn can_pin() -> bool {
+    let cpus = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let taskset = Command::new("taskset")
+        .args(["-c", "1", "true"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    cpus >= 2 && taskset.is_ok_and(|s| s.success())
+}
+
+/// `program args` through a shell that raises the open-file limit and pins it to `cpu`.
+fn launch(program: &Path, args: &[String], cpu: Option<u32>) -> Command {
+    let script = match cpu {
+        Some(cpu) => format!(
+            "ulimit -n 65536 2>/dev/null || ulimit -n \"$(ulimit -Hn)\"; exec taskset -c {cpu} \"$@\""
+        ),
+        None => "ulimit -n 65536 2>/dev/null || ulimit -n \"$(ulimit -Hn)\"; exec \"$@\"".to_owned(),
+    };
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c").arg(script).arg("sh").arg(program).args(args);
+    cmd
+}
+
+/// Runs one scenario against a fresh server and returns the load generator's report.
+fn run_one(
+    bins: &Bins,
+    peer: Peer,
+    scenario: &Scenario,
+    pinned: bool,
+    log: &Path,
+) -> Result<HashMap<String, f64>, String> {
+    let mut server = Server::start(bins, peer, pinned.then_some(0), log)?;
+    let mut args =
+        vec!["--url".to_owned(), server.url.clone(), "--timeout".to_owned(), scenario.timeout_s.to_string()];
+    args.extend(scenario.args.iter().cloned());
+    if scenario.args.first().is_some_and(|a| a == "idle") {
+        args.extend(["--server-pid".to_owned(), server.child.id().to_string()]);
+    }
+    let mut cmd = launch(&bins.release.join("loadgen"), &args, pinned.then_some(1));
+    let result = run_bounded(&mut cmd, Duration::from_secs(scenario.timeout_s + 30));
+    let alive = server.child.try_wait().map(|s| s.is_none()).unwrap_or(false);
+    server.stop();
+    let stdout = result?;
+    if !alive {
+        return Err(format!("the server exited during the run; log: {}", log.display()));
+    }
+    let mut report = HashMap::new();
+    for line in stdout.lines() {
+        if let Some((k, v)) = line.split_once('=')
+            && let Ok(v) = v.trim().parse::<f64>()
+        {
+            report.insert(k.trim().to_owned(), v);
+        }
+    }
+    Ok(report)
+}
+
+/// Runs `cmd` to its end, at most `limit`, and returns its standard output.
+fn run_bounded(cmd: &mut Command, limit: Duration) -> Result<String, String> {
+    let mut child =
+        cmd.stdout(Stdio::piped()).spawn().map_err(|e| format!("could not start the load generator: {e}"))?;
+    let mut stdout = child.stdout.take().ok_or("no stdout")?;
+    let reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stdout.read_to_string(&mut s);
+        s
+    });
+    let deadline = Instant::now() + limit;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(50)),
+            Ok(None) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!("the load generator did not finish within {limit:?}"));
+            }
+            Err(e) => return Err(e.to_string()),
+        }
+    };
+    let out = reader.join().unwrap_or_default();
+    if status.success() { Ok(out) } else { Err(format!("the load generator failed ({status})")) }
+}
+
+/// A server under test, killed when dropped.
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Server {
+    fn start(bins: &Bins, peer: Peer, cpu: Option<u32>, log_path: &Path) -> Result<Server, String> {
+        let ping = PING_INTERVAL_S.to_string();
+        let mut cmd = match peer {
+            Peer::Ours => {
+                let args = ["--listen", "127.0.0.1:0", "--ping-interval", &ping].map(String::from);
+                let mut cmd = launch(&bins.release.join("manager"), &args, cpu);
+                // Warnings only, and the line that says where it listens.
+                cmd.env("RUST_LOG", "warn,manager=info").env("NO_COLOR", "1");
+                cmd
+            }
+            Peer::Node => {
+                let mut cmd = launch(Path::new("node"), &["server.mjs".to_owned()], cpu);
+                cmd.current_dir(&bins.bench_dir)
+                    .env("PING_INTERVAL_MS", (PING_INTERVAL_S * 1000).to_string());
+                cmd
+            }
+            Peer::Ceiling => {
+                let args = ["--listen", "127.0.0.1:0", "--ping-interval-ms"].map(String::from);
+                let mut args = args.to_vec();
+                args.push((PING_INTERVAL_S * 1000).to_string());
+                launch(&bins.release.join("ceiling-probe"), &args, cpu)
+            }
+        };
+        let log = Arc::new(Mutex::new(std::fs::File::create(log_path).map_err(|e| e.to_string())?));
+        let mut child = cmd
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("could not start {}: {e}", peer.name()))?;
+        let (tx, rx) = mpsc::channel();
+        let stdout = child.stdout.take().ok_or("no stdout")?;
+        let stderr = child.stderr.take().ok_or("no stderr")?;
+        copy_lines(stdout, log.clone(), tx.clone());
+        copy_lines(stderr, log, tx);
+        let mut server = Server { child, url: String::new() };
+        match rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(url) => {
+                server.url = url;
+                Ok(server)
+            }
+            Err(_) => Err(format!(
+                "{} did not say where it listens within 60 s; log: {}",
+                peer.name(),
+                log_path.display()
+            )),
+        }
+    }
+
+    fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Copies `from` to `log` line by line, sending the URL of a `listening on http://…` line.
+fn copy_lines(from: impl Read + Send + 'static, log: Arc<Mutex<std::fs::File>>, url: mpsc::Sender<String>) {
+    std::thread::spawn(move || {
+        for line in BufReader::new(from).lines().map_while(Result::ok) {
+            if let Some(at) = line.find("listening on http://") {
+                let rest = &line[at + "listening on ".len()..];
+                let _ = url.send(rest.split_whitespace().next().unwrap_or(rest).to_owned());
+            }
+            let mut log = log.lock().unwrap_or_else(|p| p.into_inner());
+            let _ = writeln!(log, "{line}");
+        }
+    });
+}
+
+fn slug(name: &str) -> String {
+    name.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect()
+}
+
+/// Median, min and max of the runs that reported `key`.
+#[derive(Clone, Copy)]
+struct Summary {
+    median: f64,
+    min: f64,
+    max: f64,
+    n: usize,
+}
+
+fn summarize(runs: Option<&Vec<HashMap<String, f64>>>, key: &str) -> Option<Summary> {
+    let mut v: Vec<f64> = runs?.iter().filter_map(|r| r.get(key).copied()).collect();
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let mid = v.len() / 2;
+    let median = if v.len() % 2 == 1 { v[mid] } else { (v[mid - 1] + v[mid]) / 2.0 };
+    Some(Summary { median, min: v[0], max: v[v.len() - 1], n: v.len() })
+}
+
+fn fmt_value(v: f64, unit: Unit) -> String {
+    match unit {
+        Unit::Micros => {
+            let ms = v / 1000.0;
+            if ms >= 100.0 {
+                format!("{ms:.0}")
+            } else if ms >= 10.0 {
+                format!("{ms:.1}")
+            } else {
+                format!("{ms:.2}")
+            }
+        }
+        Unit::Plain => format!("{v:.2}"),
+        Unit::Count if v >= 1e6 => format!("{:.2}M", v / 1e6),
+        Unit::Count if v >= 1e4 => format!("{:.1}k", v / 1e3),
+        Unit::Count => format!("{v:.0}"),
+    }
+}
+
+fn fmt_cell(s: Option<Summary>, unit: Unit) -> String {
+    match s {
+        None => "-".to_owned(),
+        Some(s) if s.n == 1 || s.min == s.max => fmt_value(s.median, unit),
+        Some(s) => {
+            format!("{} ({}-{})", fmt_value(s.median, unit), fmt_value(s.min, unit), fmt_value(s.max, unit))
+        }
+    }
+}
+
+fn ratio(a: Option<Summary>, b: Option<Summary>) -> String {
+    match (a, b) {
+        (Some(a), Some(b)) if b.median != 0.0 => format!("{:.2}x", a.median / b.median),
+        _ => "-".to_owned(),
+    }
+}
+
+/// A performance target and whether it is met.
+struct Target {
+    name: &'static str,
+    met: bool,
+    detail: String,
+}
+
+struct Table<'a> {
+    scenarios: &'a [Scenario],
+    results: &'a HashMap<(usize, Peer), Vec<HashMap<String, f64>>>,
+    peers: &'a [Peer],
+}
+
+impl Table<'_> {
+    fn get(&self, scenario: usize, peer: Peer, key: &str) -> Option<Summary> {
+        summarize(self.results.get(&(scenario, peer)), key)
+    }
+
+    fn find(&self, prefix: &str) -> Option<usize> {
+        self.scenarios.iter().position(|s| s.name.starts_with(prefix))
+    }
+
+    fn render(&self, opts: &Options, pinned: bool, took: Duration) -> String {
+        let mut rows = vec![[
+            "scenario".to_owned(),
+            "metric".to_owned(),
+            "ours".to_owned(),
+            "node".to_owned(),
+            "ceiling".to_owned(),
+            "ours/node".to_owned(),
+            "ours/ceiling".to_owned(),
+        ]];
+        for (i, s) in self.scenarios.iter().enumerate() {
+            for (j, metric) in s.metrics.iter().enumerate() {
+                let cell = |p: Peer| {
+                    if s.peers.contains(&p) && self.peers.contains(&p) {
+                        self.get(i, p, metric.key)
+                    } else {
+                        None
+                    }
+                };
+                let (ours, node, ceiling) = (cell(Peer::Ours), cell(Peer::Node), cell(Peer::Ceiling));
+                let ratios = metric.unit != Unit::Count || !CORRECTNESS.iter().any(|c| c.key == metric.key);
+                rows.push([
+                    if j == 0 { s.name.clone() } else { String::new() },
+                    metric.label.to_owned(),
+                    fmt_cell(ours, metric.unit),
+                    fmt_cell(node, metric.unit),
+                    fmt_cell(ceiling, metric.unit),
+                    if ratios { ratio(ours, node) } else { String::new() },
+                    if ratios { ratio(ours, ceiling) } else { String::new() },
+                ]);
+            }
+        }
+        let mut widths = [0usize; 7];
+        for row in &rows {
+            for (w, c) in widths.iter_mut().zip(row) {
+                *w = (*w).max(c.chars().count());
+            }
+        }
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "Web-updates benchmark: {} run(s){}, {}, took {:.0} s; medians, (min-max) over runs.",
+            opts.runs,
+            if opts.quick { ", quick" } else { "" },
+            if pinned { "servers on CPU 0, load generator on CPU 1" } else { "not pinned" },
+            took.as_secs_f64()
+        );
+        for (n, row) in rows.iter().enumerate() {
+            let mut line = String::new();
+            for (k, (c, w)) in row.iter().zip(widths).enumerate() {
+                if k < 2 {
+                    let _ = write!(line, "{c:<w$}  ");
+                } else {
+                    let _ = write!(line, "{c:>w$}  ");
+                }
+            }
+            let _ = writeln!(out, "{}", line.trim_end());
+            if n == 0 {
+                let _ = writeln!(out, "{}", "-".repeat(widths.iter().sum::<usize>() + 12));
+            }
+        }
+        out
+    }
+
+    fn targets(&self) -> Vec<Target> {
+        let mut out = Vec::new();
+        let fmt = |s: Option<Summary>, unit| fmt_cell(s, unit);
+        if let Some(i) = self.find("fan-out") {
+            let (ours, node, ceiling) = (
+                self.get(i, Peer::Ours, "deliveries_per_s"),
+                self.get(i, Peer::Node, "deliveries_per_s"),
+                self.get(i, Peer::Ceiling, "deliveries_per_s"),
+            );
+            if let (Some(o), Some(n)) = (ours, node) {
+                out.push(Target {
+                    name: "fan-out deliveries/s >= 10x node",
+                    met: o.median >= 10.0 * n.median,
+                    detail: format!(
+                        "{} vs {} ({})",
+                        fmt(ours, Unit::Count),
+                        fmt(node, Unit::Count),
+                        ratio(ours, node)
+                    ),
+                });
+            }
+            if let (Some(o), Some(c)) = (ours, ceiling) {
+                out.push(Target {
+                    name: "fan-out deliveries/s >= 1/2 ceiling",
+                    met: o.median >= 0.5 * c.median,
+                    detail: format!(
+                        "{} vs {} ({})",
+                        fmt(ours, Unit::Count),
+                        fmt(ceiling, Unit::Count),
+                        ratio(ours, ceiling)
+                    ),
+                });
+            }
+        }
+        if let Some(i) = self.find("fixed") {
+            let (ours, node) = (self.get(i, Peer::Ours, "p99_us"), self.get(i, Peer::Node, "p99_us"));
+            if let (Some(o), Some(n)) = (ours, node) {
+                out.push(Target {
+                    name: "p99 at 50 msg/s <= 1/10 of node's",
+                    met: o.median * 10.0 <= n.median,
+                    detail: format!(
+                        "{} ms vs {} ms ({})",
+                        fmt(ours, Unit::Micros),
+                        fmt(node, Unit::Micros),
+                        ratio(ours, node)
+                    ),
+                });
+            }
+        }
+        if let Some(o) = self.find("idle").and_then(|i| self.get(i, Peer::Ours, "rss_per_conn_kib")) {
+            out.push(Target {
+                name: "idle RSS <= 8 KiB per connection",
+                met: o.median <= 8.0,
+                detail: format!("{:.2} KiB", o.median),
+            });
+        }
+        if let Some(i) = self.find("room")
+            && let Some(o) = self.get(i, Peer::Ours, "growth")
+        {
+            {
+                out.push(Target {
+                    name: "broadcast cost grows only with its room (crowded/alone p50 <= 1.5)",
+                    met: o.median <= 1.5,
+                    detail: format!(
+                        "{:.2}x ({} ms alone, {} ms with others)",
+                        o.median,
+                        fmt(self.get(i, Peer::Ours, "alone_p50_us"), Unit::Micros),
+                        fmt(self.get(i, Peer::Ours, "crowded_p50_us"), Unit::Micros)
+                    ),
+                });
+            }
+        }
+        for &peer in self.peers {
+            let mut bad = Vec::new();
+            let mut seen = false;
+            for (i, s) in self.scenarios.iter().enumerate() {
+                for key in ["lost", "reordered", "dropped", "connect_failures", "leaked", "bad_acks"] {
+                    if let Some(runs) = self.results.get(&(i, peer)) {
+                        seen = true;
+                        let worst = runs.iter().filter_map(|r| r.get(key)).fold(0.0f64, |a, &b| a.max(b));
+                        if worst > 0.0 {
+                            bad.push(format!("{} {key} {worst:.0}", s.name));
+                        }
+                    }
+                }
+            }
+            if seen {
+                out.push(Target {
+                    name: match peer {
+                        Peer::Ours => "zero lost/reordered everywhere (ours)",
+                        Peer::Node => "zero lost/reordered everywhere (node)",
+                        Peer::Ceiling => "zero lost/reordered everywhere (ceiling)",
+                    },
+                    met: bad.is_empty(),
+                    detail: if bad.is_empty() { "none".to_owned() } else { bad.join("; ") },
+                });
+            }
+        }
+        out
+    }
+
+    fn json(&self, opts: &Options, pinned: bool, targets: &[Target], failures: &[String]) -> String {
+        let mut out = String::new();
+        let _ = write!(
+            out,
+            "{{\n  \"quick\": {},\n  \"runs\": {},\n  \"pinned\": {pinned},\n",
+            opts.quick, opts.runs
+        );
+        out.push_str("  \"scenarios\": [\n");
+        for (i, s) in self.scenarios.iter().enumerate() {
+            let _ = write!(
+                out,
+                "    {{\n      \"name\": {},\n      \"loadgen\": {},\n      \"metrics\": [\n",
+                json_str(&s.name),
+                json_str(&s.args.join(" "))
+            );
+            for (j, metric) in s.metrics.iter().enumerate() {
+                let _ = write!(
+                    out,
+                    "        {{\"key\": {}, \"label\": {}",
+                    json_str(metric.key),
+                    json_str(metric.label)
+                );
+                for &peer in self.peers.iter().filter(|p| s.peers.contains(p)) {
+                    let runs: Vec<String> = self
+                        .results
+                        .get(&(i, peer))
+                        .map(|r| r.iter().filter_map(|m| m.get(metric.key)).map(|v| json_num(*v)).collect())
+                        .unwrap_or_default();
+                    let median =
+                        self.get(i, peer, metric.key).map(|s| json_num(s.median)).unwrap_or("null".into());
+                    let _ = write!(
+                        out,
+                        ", {}: {{\"median\": {median}, \"runs\": [{}]}}",
+                        json_str(peer.name()),
+                        runs.join(", ")
+                    );
+                }
+                out.push('}');
+                out.push_str(if j + 1 < s.metrics.len() { ",\n" } else { "\n" });
+            }
+            out.push_str("      ]\n    }");
+            out.push_str(if i + 1 < self.scenarios.len() { ",\n" } else { "\n" });
+        }
+        out.push_str("  ],\n  \"targets\": [\n");
+        for (i, t) in targets.iter().enumerate() {
+            let _ = write!(
+                out,
+                "    {{\"name\": {}, \"met\": {}, \"detail\": {}}}{}",
+                json_str(t.name),
+                t.met,
+                json_str(&t.detail),
+                if i + 1 < targets.len() { ",\n" } else { "\n" }
+            );
+        }
+        let failures: Vec<String> = failures.iter().map(|f| json_str(f)).collect();
+        let _ = write!(out, "  ],\n  \"failures\": [{}]\n}}\n", failures.join(", "));
+        out
+    }
+}
+
+fn json_num(v: f64) -> String {
+    if v.is_finite() { format!("{v}") } else { "null".to_owned() }
+}
+
+fn json_str(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
