@@ -10,12 +10,7 @@ use axum::serve::Listener;
 use broadcast_core::{Notifier, TaskStatus, TaskUpdate, notify};
 use broadcast_socketio::transport::{Peer, TrackedListener};
 use broadcast_socketio::{Config, SocketIoBroadcaster};
-use futures_util::{SinkExt, StreamExt};
-use tokio::net::TcpStream;
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
-
-const WAIT: Duration = Duration::from_secs(10);
+use test_support::{Eio, RawClient, WAIT};
 
 async fn server(config: Config) -> (SocketAddr, SocketIoBroadcaster) {
     let (web_updates, broadcaster) = broadcast_socketio::build(config);
@@ -26,70 +21,6 @@ async fn server(config: Config) -> (SocketAddr, SocketIoBroadcaster) {
         axum::serve(listener, app.into_make_service_with_connect_info::<Peer>()).await.unwrap()
     });
     (addr, broadcaster)
-}
-
-/// Engine.IO protocol generation: 3 for socket.io-client 2.x, 4 for 3.x and 4.x.
-#[derive(Clone, Copy, Debug)]
-enum Eio {
-    V3,
-    V4,
-}
-
-struct RawClient {
-    ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
-    sid: String,
-}
-
-impl RawClient {
-    async fn connect(addr: SocketAddr, eio: Eio) -> RawClient {
-        let n = match eio {
-            Eio::V3 => 3,
-            Eio::V4 => 4,
-        };
-        let url = format!("ws://{addr}/socket.io/?EIO={n}&transport=websocket");
-        let (ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
-        let mut client = RawClient { ws, sid: String::new() };
-        let open = client.recv().await;
-        let open: serde_json::Value =
-            serde_json::from_str(open.strip_prefix('0').expect("open packet")).unwrap();
-        client.sid = open["sid"].as_str().unwrap().to_owned();
-        if let Eio::V4 = eio {
-            client.send("40").await;
-        }
-        let connect = client.recv().await;
-        assert!(connect.starts_with("40"), "connect packet, got {connect:?}");
-        if let Eio::V4 = eio {
-            let payload: serde_json::Value = serde_json::from_str(&connect[2..]).unwrap();
-            client.sid = payload["sid"].as_str().unwrap().to_owned();
-        }
-        client
-    }
-
-    async fn send(&mut self, text: &str) {
-        self.ws.send(Message::text(text)).await.unwrap();
-    }
-
-    /// The next text packet that is not a heartbeat; answers Engine.IO 4 pings.
-    async fn recv(&mut self) -> String {
-        loop {
-            let msg = tokio::time::timeout(WAIT, self.ws.next()).await.expect("a packet in time");
-            match msg.expect("connection open").unwrap() {
-                Message::Text(t) if t.as_str() == "2" => self.send("3").await,
-                Message::Text(t) if t.as_str() == "3" => {}
-                Message::Text(t) => return t.to_string(),
-                other => panic!("unexpected {other:?}"),
-            }
-        }
-    }
-
-    /// Sends `42<id>[event, payload]` and returns the ack's JSON arguments.
-    async fn ack(&mut self, id: u32, args: &str) -> serde_json::Value {
-        self.send(&format!("42{id}{args}")).await;
-        let reply = self.recv().await;
-        let body =
-            reply.strip_prefix(&format!("43{id}")).unwrap_or_else(|| panic!("ack {id}, got {reply:?}"));
-        serde_json::from_str(body).unwrap()
-    }
 }
 
 const JOB: &str = "fa48930a-105c-4125-a7f7-0aa1651dcd57";
@@ -247,17 +178,8 @@ async fn malformed_packets_close_only_their_connection() {
         for eio in [Eio::V3, Eio::V4] {
             let mut c = RawClient::connect(addr, eio).await;
             c.send(garbage).await;
-            let closed = tokio::time::timeout(WAIT, async {
-                loop {
-                    match c.ws.next().await {
-                        None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return,
-                        Some(Ok(Message::Text(t))) if t.as_str() == "1" => return,
-                        Some(Ok(_)) => {}
-                    }
-                }
-            })
-            .await;
-            assert!(closed.is_ok(), "{eio:?} connection not closed after {garbage:?}");
+            let closed = c.closed().await;
+            assert!(closed, "{eio:?} connection not closed after {garbage:?}");
         }
     }
     bystander.send(r#"421["/chat",{"name":"n","text":"t"}]"#).await;
@@ -276,16 +198,7 @@ async fn a_client_that_stops_reading_is_evicted_and_delays_no_one() {
     let sub = format!(r#"["/subscription",{{"op":"subscribe","type":"tasklog","uuid":"{task}"}}]"#);
 
     // The slow client: a tiny receive buffer, and it never reads after subscribing.
-    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
-    socket.set_recv_buffer_size(4096).unwrap();
-    socket.connect(&addr.into()).unwrap();
-    socket.set_nonblocking(true).unwrap();
-    let stream = TcpStream::from_std(socket.into()).unwrap();
-    let url = format!("ws://{addr}/socket.io/?EIO=3&transport=websocket");
-    let (ws, _) = tokio_tungstenite::client_async(url, MaybeTlsStream::Plain(stream)).await.unwrap();
-    let mut slow = RawClient { ws, sid: String::new() };
-    assert!(slow.recv().await.starts_with('0'));
-    assert_eq!(slow.recv().await, "40");
+    let mut slow = RawClient::connect_with_recv_buffer(addr, Eio::V3, 4096).await;
     assert_eq!(slow.ack(1, &sub).await, serde_json::json!(["ok"]));
 
     let mut healthy = RawClient::connect(addr, Eio::V4).await;
@@ -328,14 +241,5 @@ async fn a_client_that_stops_reading_is_evicted_and_delays_no_one() {
     assert_eq!(b.evicted(), 1, "the slow client was evicted once");
     assert_eq!(b.rooms_of(&slow.sid).map(|r| r.len()).unwrap_or(0), 0, "it left every room");
     // Its connection is closed: reading what it had buffered ends in an error or a close.
-    let closed = tokio::time::timeout(WAIT, async {
-        loop {
-            match slow.ws.next().await {
-                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return,
-                Some(Ok(_)) => {}
-            }
-        }
-    })
-    .await;
-    assert!(closed.is_ok(), "the slow client's connection was closed");
+    assert!(slow.closed().await, "the slow client's connection was closed");
 }
