@@ -19,7 +19,7 @@ use socketioxide_core::adapter::{
 };
 use socketioxide_core::packet::Packet;
 
-/// What the broadcasts since the last [`Outcomes::take`] did: how many members they reached
+/// What the broadcasts since the last `Outcomes::take` did: how many members they reached
 /// and which sockets they could not reach because their queue was full. The
 /// [`GuardedAdapter`]'s state.
 #[derive(Debug, Default)]
@@ -50,7 +50,7 @@ impl Outcomes {
 }
 
 /// A local adapter that records which members a broadcast could not reach (see the module
-/// docs). Its state is the [`Overflowed`] list it writes to.
+/// docs). Its state is the [`Outcomes`] list it writes to.
 pub struct GuardedAdapter {
     local: CoreLocalAdapter<Emitter>,
     outcomes: Arc<Outcomes>,

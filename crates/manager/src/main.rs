@@ -54,7 +54,7 @@ struct Args {
     max_connections: usize,
 
     /// A browser origin allowed besides the manager's own and loopback ones, e.g.
-    /// https://render.example.com (repeat for more; `*` allows any). Applies to the
+    /// `https://render.example.com` (repeat for more; `*` allows any). Applies to the
     /// Socket.IO handshake and to CORS on the REST API.
     #[arg(long = "allowed-origin", value_name = "ORIGIN")]
     allowed_origins: Vec<String>,
