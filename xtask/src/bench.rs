@@ -562,7 +562,9 @@ impl Table<'_> {
                     }
                 };
                 let (ours, node, ceiling) = (cell(Peer::Ours), cell(Peer::Node), cell(Peer::Ceiling));
-                let ratios = metric.unit != Unit::Count || !CORRECTNESS.iter().any(|c| c.key == metric.key);
+                // Ratios of counts that should be zero, or of ratios, say nothing.
+                let ratios = !["lost", "reordered", "dropped", "connect_failures", "leaked", "growth"]
+                    .contains(&metric.key);
                 rows.push([
                     if j == 0 { s.name.clone() } else { String::new() },
                     metric.label.to_owned(),
