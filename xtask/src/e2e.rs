@@ -19,7 +19,9 @@ struct Suite {
     name: &'static str,
     /// The cargo package of the server binary.
     package: &'static str,
-    args: &'static [&'static str],
+    /// The server's arguments; `None` for a suite that starts (and stops) the server itself,
+    /// which then gets the binary's path as `MANAGER_BIN`.
+    args: Option<&'static [&'static str]>,
     /// Test files or folders, relative to `tests/e2e`.
     tests: &'static [&'static str],
 }
@@ -29,15 +31,16 @@ const SUITES: &[Suite] = &[
         name: "adapter (fixture server)",
         package: "e2e-fixture-server",
         // Short heartbeats so the suites see several; a small room cap so they can reach it.
-        args: &["--ping-interval-ms", "500", "--ping-timeout-ms", "2000", "--max-dynamic-rooms", "8"],
+        args: Some(&["--ping-interval-ms", "500", "--ping-timeout-ms", "2000", "--max-dynamic-rooms", "8"]),
         tests: &["test"],
     },
     Suite {
         name: "manager binary",
         package: "manager",
-        args: &["--listen", "127.0.0.1:0"],
+        args: Some(&["--listen", "127.0.0.1:0"]),
         tests: &["manager"],
     },
+    Suite { name: "manager restart", package: "manager", args: None, tests: &["restart"] },
 ];
 
 pub(crate) fn run(args: &[String]) -> Result<(), String> {
@@ -64,14 +67,20 @@ fn run_suite(suite: &Suite, e2e_dir: &Path) -> Result<(), String> {
     let log_dir = project_root().join("target/e2e");
     std::fs::create_dir_all(&log_dir).map_err(|e| e.to_string())?;
     let log_path = log_dir.join(format!("{}.log", suite.package));
-    let mut server = Server::start(suite, &log_path)?;
     let mut node = Command::new("node");
     node.args(["--test", "--test-concurrency=1", "--test-timeout=120000"])
         .args(suite.tests)
-        .current_dir(e2e_dir)
-        .env("E2E_URL", &server.url);
-    let result = exec(&mut node);
-    server.stop();
+        .current_dir(e2e_dir);
+    let result = match suite.args {
+        Some(args) => {
+            let mut server = Server::start(suite.package, args, &log_path)?;
+            node.env("E2E_URL", &server.url);
+            let result = exec(&mut node);
+            server.stop();
+            result
+        }
+        None => exec(node.env("MANAGER_BIN", binary(suite.package))),
+    };
     if result.is_err() {
         let log = std::fs::read_to_string(&log_path).unwrap_or_default();
         let tail: Vec<&str> = log.lines().rev().take(200).collect();
@@ -84,6 +93,11 @@ fn run_suite(suite: &Suite, e2e_dir: &Path) -> Result<(), String> {
     result.map_err(|e| format!("suite `{}`: {e}", suite.name))
 }
 
+/// The debug build of a package's binary.
+fn binary(package: &str) -> std::path::PathBuf {
+    project_root().join("target/debug").join(package)
+}
+
 /// A server under test, stopped when dropped.
 struct Server {
     child: Child,
@@ -93,14 +107,14 @@ struct Server {
 impl Server {
     /// Starts the suite's server and waits until it logs `listening on http://ADDR`, on
     /// standard output or standard error; both go to `log_path`.
-    fn start(suite: &Suite, log_path: &Path) -> Result<Server, String> {
-        let binary = project_root().join("target/debug").join(suite.package);
+    fn start(package: &str, args: &[&str], log_path: &Path) -> Result<Server, String> {
+        let binary = binary(package);
         let log = Arc::new(Mutex::new(std::fs::File::create(log_path).map_err(|e| e.to_string())?));
         let filter = std::env::var("RUST_LOG").unwrap_or_else(|_| {
             "debug,socketioxide=info,engineioxide=info,hyper=info,hyper_util=info".into()
         });
         let mut child = Command::new(&binary)
-            .args(suite.args)
+            .args(args)
             .env("RUST_LOG", filter)
             .env("NO_COLOR", "1")
             .stdout(Stdio::piped())
@@ -114,14 +128,13 @@ impl Server {
         copy_lines(stderr, log, tx);
         match rx.recv_timeout(Duration::from_secs(60)) {
             Ok(url) => {
-                eprintln!("server {} listening on {url}", suite.package);
+                eprintln!("server {package} listening on {url}");
                 Ok(Server { child, url })
             }
             Err(_) => {
                 let _ = child.kill();
                 Err(format!(
-                    "{} did not say where it listens within 60 s; log: {}",
-                    suite.package,
+                    "{package} did not say where it listens within 60 s; log: {}",
                     log_path.display()
                 ))
             }
