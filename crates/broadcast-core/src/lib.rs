@@ -2,7 +2,7 @@
 //!
 //! Everything that decides *who receives what* lives here, once:
 //! - [`Room`]: the predefined rooms and the dynamic `job-<uuid>` / `tasklog-<uuid>` rooms,
-//!   with their exact strings ([`rooms`](crate::Room) in `rooms.rs`).
+//!   with their exact strings (`rooms.rs`).
 //! - [`Event`]: the event names (`events.rs`).
 //! - The payloads ([`JobUpdate`], [`TaskUpdate`], ...), serialising to exactly the JSON of
 //!   Flamenco's `SocketIO*` schemas (`payload/`), and [`Update`], which ties each payload to

@@ -50,7 +50,7 @@ impl Outcomes {
 }
 
 /// A local adapter that records which members a broadcast could not reach (see the module
-/// docs). Its state is the [`Outcomes`] list it writes to.
+/// docs). Its state is the [`Outcomes`] record it writes to.
 pub struct GuardedAdapter {
     local: CoreLocalAdapter<Emitter>,
     outcomes: Arc<Outcomes>,

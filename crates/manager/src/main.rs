@@ -37,7 +37,8 @@ struct Args {
     #[arg(long, default_value_t = broadcast_socketio::Config::default().max_payload, value_name = "BYTES")]
     max_payload: usize,
 
-    /// Packets queued per socket; a socket whose queue is full misses the update.
+    /// Packets queued per socket; a client whose queue is full (it stopped reading) is
+    /// disconnected at the transport level, so it reconnects and resyncs.
     #[arg(long, default_value_t = broadcast_socketio::Config::default().send_buffer, value_name = "PACKETS")]
     send_buffer: usize,
 
