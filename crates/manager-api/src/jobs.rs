@@ -36,52 +36,54 @@ impl Manager {
         };
         let compiled = job_types::compile(&submitted.job_type, &submitted.settings)?;
 
-        let job = self.change(|storage| {
-            if let Some(tag) = worker_tag
-                && storage.worker_tag(tag).is_none()
-            {
-                return Err(Error::invalid(format!("worker tag {tag} does not exist")));
-            }
-            let now = now();
-            let job = Job {
-                id: Uuid::new_v4(),
-                name: submitted.name,
-                job_type: submitted.job_type,
-                type_etag: submitted.type_etag,
-                priority: submitted.priority,
-                settings: submitted.settings,
-                metadata: submitted.metadata,
-                submitter_platform: submitted.submitter_platform,
-                storage: submitted.storage,
-                worker_tag,
-                created: now,
-                updated: now,
-                status: JobStatus::Queued,
-                activity: format!("Queued with {} tasks", compiled.len()),
-                delete_requested_at: None,
-            };
-            let ids: Vec<Uuid> = compiled.iter().map(|_| Uuid::new_v4()).collect();
-            for (compiled, id) in compiled.into_iter().zip(&ids) {
-                storage.put_task(Task {
-                    id: *id,
-                    job_id: job.id,
-                    name: compiled.name,
-                    status: TaskStatus::Queued,
-                    priority: 50,
-                    task_type: compiled.task_type,
-                    activity: String::new(),
-                    commands: compiled.commands,
+        let (job, _order) = self
+            .change(|storage| {
+                if let Some(tag) = worker_tag
+                    && storage.worker_tag(tag).is_none()
+                {
+                    return Err(Error::invalid(format!("worker tag {tag} does not exist")));
+                }
+                let now = now();
+                let job = Job {
+                    id: Uuid::new_v4(),
+                    name: submitted.name,
+                    job_type: submitted.job_type,
+                    type_etag: submitted.type_etag,
+                    priority: submitted.priority,
+                    settings: submitted.settings,
+                    metadata: submitted.metadata,
+                    submitter_platform: submitted.submitter_platform,
+                    storage: submitted.storage,
+                    worker_tag,
                     created: now,
                     updated: now,
-                    worker: None,
-                    last_touched: None,
-                    failed_by_workers: Vec::new(),
-                    depends_on: compiled.depends_on.iter().filter_map(|i| ids.get(*i).copied()).collect(),
-                });
-            }
-            storage.put_job(job.clone());
-            Ok(job)
-        })?;
+                    status: JobStatus::Queued,
+                    activity: format!("Queued with {} tasks", compiled.len()),
+                    delete_requested_at: None,
+                };
+                let ids: Vec<Uuid> = compiled.iter().map(|_| Uuid::new_v4()).collect();
+                for (compiled, id) in compiled.into_iter().zip(&ids) {
+                    storage.put_task(Task {
+                        id: *id,
+                        job_id: job.id,
+                        name: compiled.name,
+                        status: TaskStatus::Queued,
+                        priority: 50,
+                        task_type: compiled.task_type,
+                        activity: String::new(),
+                        commands: compiled.commands,
+                        created: now,
+                        updated: now,
+                        worker: None,
+                        last_touched: None,
+                        failed_by_workers: Vec::new(),
+                        depends_on: compiled.depends_on.iter().filter_map(|i| ids.get(*i).copied()).collect(),
+                    });
+                }
+                storage.put_job(job.clone());
+                Ok(job)
+            })
+            .await?;
         self.send(notify::job_created(job.to_update(None, false))).await;
         Ok(job)
     }
@@ -100,13 +102,15 @@ impl Manager {
     /// Sets the job's priority (0 to 100) and broadcasts the job update.
     pub async fn set_job_priority(&self, job_id: Uuid, priority: i32) -> Result<(), Error> {
         check_priority(priority)?;
-        let job = self.change(|storage| {
-            let mut job = storage.job(job_id).ok_or(Error::job_not_found(job_id))?;
-            job.priority = priority;
-            job.updated = now();
-            storage.put_job(job.clone());
-            Ok(job)
-        })?;
+        let (job, _order) = self
+            .change(|storage| {
+                let mut job = storage.job(job_id).ok_or(Error::job_not_found(job_id))?;
+                job.priority = priority;
+                job.updated = now();
+                storage.put_job(job.clone());
+                Ok(job)
+            })
+            .await?;
         self.send(notify::job_updated(job.to_update(None, false))).await;
         Ok(())
     }
@@ -116,43 +120,45 @@ impl Manager {
     /// its final status with one more job update carrying `refresh_tasks: true` instead of
     /// one `/task` update per task.
     pub async fn set_job_status(&self, job_id: Uuid, status: JobStatus, reason: &str) -> Result<(), Error> {
-        let notifications = self.change(|storage| {
-            let mut job = storage.job(job_id).ok_or(Error::job_not_found(job_id))?;
-            let plan = plan_job_status_change(job.status, status)?;
-            let previous = job.status;
-            let now = now();
-            job.status = plan.requested;
-            job.activity = format!("Status changed to {} by request: {reason}", status_name(status));
-            job.updated = now;
-            let mut notifications = Vec::new();
-            let in_between = plan.requested != plan.ends;
-            if in_between {
-                storage.put_job(job.clone());
-                notifications.push(notify::job_updated(job.to_update(Some(previous), false)));
-            }
-            let mut tasks_changed = false;
-            for mut task in storage.tasks_of_job(job_id) {
-                if plan.tasks_from.contains(&task.status) && task.status != plan.tasks_to {
-                    task.status = plan.tasks_to;
-                    task.updated = now;
-                    if plan.tasks_to == TaskStatus::Queued {
-                        task.worker = None;
-                        task.failed_by_workers.clear();
-                    }
-                    if plan.tasks_to == TaskStatus::Canceled {
-                        task.worker = None;
-                    }
-                    storage.put_task(task);
-                    tasks_changed = true;
+        let (notifications, _order) = self
+            .change(|storage| {
+                let mut job = storage.job(job_id).ok_or(Error::job_not_found(job_id))?;
+                let plan = plan_job_status_change(job.status, status)?;
+                let previous = job.status;
+                let now = now();
+                job.status = plan.requested;
+                job.activity = format!("Status changed to {} by request: {reason}", status_name(status));
+                job.updated = now;
+                let mut notifications = Vec::new();
+                let in_between = plan.requested != plan.ends;
+                if in_between {
+                    storage.put_job(job.clone());
+                    notifications.push(notify::job_updated(job.to_update(Some(previous), false)));
                 }
-            }
-            let before_end = job.status;
-            job.status = plan.ends;
-            storage.put_job(job.clone());
-            let previous = if in_between { before_end } else { previous };
-            notifications.push(notify::job_updated(job.to_update(Some(previous), tasks_changed)));
-            Ok(notifications)
-        })?;
+                let mut tasks_changed = false;
+                for mut task in storage.tasks_of_job(job_id) {
+                    if plan.tasks_from.contains(&task.status) && task.status != plan.tasks_to {
+                        task.status = plan.tasks_to;
+                        task.updated = now;
+                        if plan.tasks_to == TaskStatus::Queued {
+                            task.worker = None;
+                            task.failed_by_workers.clear();
+                        }
+                        if plan.tasks_to == TaskStatus::Canceled {
+                            task.worker = None;
+                        }
+                        storage.put_task(task);
+                        tasks_changed = true;
+                    }
+                }
+                let before_end = job.status;
+                job.status = plan.ends;
+                storage.put_job(job.clone());
+                let previous = if in_between { before_end } else { previous };
+                notifications.push(notify::job_updated(job.to_update(Some(previous), tasks_changed)));
+                Ok(notifications)
+            })
+            .await?;
         self.send_all(notifications).await;
         Ok(())
     }
@@ -160,20 +166,22 @@ impl Manager {
     /// Deletes the job and its tasks: broadcasts the job with `delete_requested_at`, then
     /// the deleted job.
     pub async fn delete_job(&self, job_id: Uuid) -> Result<(), Error> {
-        let notifications: Vec<Notification> = self.change(|storage| {
-            let mut job = storage.job(job_id).ok_or(Error::job_not_found(job_id))?;
-            let requested = now();
-            job.delete_requested_at = Some(requested);
-            job.updated = requested;
-            job.activity = "Deletion requested".to_owned();
-            storage.put_job(job.clone());
-            let requested_update = job.to_update(None, false);
-            storage.remove_job(job_id);
-            Ok(vec![
-                notify::job_updated(requested_update.clone()),
-                notify::job_deleted(requested_update, now()),
-            ])
-        })?;
+        let (notifications, _order): (Vec<Notification>, _) = self
+            .change(|storage| {
+                let mut job = storage.job(job_id).ok_or(Error::job_not_found(job_id))?;
+                let requested = now();
+                job.delete_requested_at = Some(requested);
+                job.updated = requested;
+                job.activity = "Deletion requested".to_owned();
+                storage.put_job(job.clone());
+                let requested_update = job.to_update(None, false);
+                storage.remove_job(job_id);
+                Ok(vec![
+                    notify::job_updated(requested_update.clone()),
+                    notify::job_deleted(requested_update, now()),
+                ])
+            })
+            .await?;
         self.send_all(notifications).await;
         Ok(())
     }

@@ -45,20 +45,26 @@ impl Manager {
         if bytes.is_empty() {
             return Err(Error::invalid("the image is empty"));
         }
-        let update = self.change(|storage| {
-            let task = storage.task(task_id).ok_or(Error::task_not_found(task_id))?;
-            if !task.is_assigned_to(worker.id) {
-                return Err(Error::conflict(format!(
-                    "task {task_id} is not assigned to worker {}",
-                    worker.id
-                )));
-            }
-            let image =
-                LastRenderedImage { task_id, content_type: media_type.to_owned(), bytes, received: now() };
-            let thumbnail = image_info(task.job_id, &image);
-            storage.put_last_rendered(task.job_id, image);
-            Ok(LastRenderedUpdate { job_id: task.job_id, task_id, thumbnail })
-        })?;
+        let (update, _order) = self
+            .change(|storage| {
+                let task = storage.task(task_id).ok_or(Error::task_not_found(task_id))?;
+                if !task.is_assigned_to(worker.id) {
+                    return Err(Error::conflict(format!(
+                        "task {task_id} is not assigned to worker {}",
+                        worker.id
+                    )));
+                }
+                let image = LastRenderedImage {
+                    task_id,
+                    content_type: media_type.to_owned(),
+                    bytes,
+                    received: now(),
+                };
+                let thumbnail = image_info(task.job_id, &image);
+                storage.put_last_rendered(task.job_id, image);
+                Ok(LastRenderedUpdate { job_id: task.job_id, task_id, thumbnail })
+            })
+            .await?;
         self.send(notify::last_rendered(update)).await;
         Ok(())
     }

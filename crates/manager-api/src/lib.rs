@@ -19,10 +19,11 @@
 //! logged at `warn` with the rooms and events that may have missed it.
 //!
 //! # Ordering
-//! Changes are serialised by one write lock, held only while reading and storing, never
-//! while broadcasting. Updates from one request reach each room in the order the request
-//! made them. Two concurrent requests changing the same thing may broadcast in either
-//! order; each payload carries its `updated` time.
+//! Changes are serialised by one async lock, held while reading, storing and then
+//! broadcasting what changed. Updates therefore reach each room in the order the changes
+//! were stored, also across concurrent requests: the last update a page sees is the
+//! stored state. Broadcasting only queues updates for the sockets (it never waits for a
+//! client), so the lock is held for microseconds.
 //!
 //! # Features
 //! None.
@@ -41,7 +42,7 @@ mod tasks;
 mod worker_tags;
 mod workers;
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
 use broadcast_core::notify::Notification;
 use broadcast_core::{Broadcaster, Notifier};
@@ -62,8 +63,8 @@ pub struct Manager {
 struct Inner {
     storage: Arc<dyn Storage>,
     notifier: Notifier,
-    /// Serialises read-change-store sequences; never held across an `.await`.
-    writes: Mutex<()>,
+    /// Serialises read-change-store-broadcast sequences (see [`Manager::change`]).
+    writes: tokio::sync::Mutex<()>,
 }
 
 impl std::fmt::Debug for Manager {
@@ -76,7 +77,11 @@ impl Manager {
     /// Services keeping their state in `storage` and broadcasting through `broadcaster`.
     pub fn new(storage: Arc<dyn Storage>, broadcaster: Arc<dyn Broadcaster>) -> Self {
         Manager {
-            inner: Arc::new(Inner { storage, notifier: Notifier::new(broadcaster), writes: Mutex::new(()) }),
+            inner: Arc::new(Inner {
+                storage,
+                notifier: Notifier::new(broadcaster),
+                writes: tokio::sync::Mutex::new(()),
+            }),
         }
     }
 
@@ -91,17 +96,18 @@ impl Manager {
     }
 
     /// Runs `change` under the write lock, so its reads and writes are not interleaved
-    /// with another request's. `change` is synchronous: nothing is broadcast while the
-    /// lock is held.
-    fn change<T>(&self, change: impl FnOnce(&dyn Storage) -> Result<T, Error>) -> Result<T, Error> {
-        let _writing = self.write_lock();
-        change(self.storage())
-    }
-
-    fn write_lock(&self) -> MutexGuard<'_, ()> {
-        // The lock guards no data of its own; a panic while holding it leaves nothing
-        // half-written in it.
-        self.inner.writes.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    /// with another request's. `change` is synchronous. The lock comes back with the
+    /// result: the caller holds it while it broadcasts what changed, so that updates leave
+    /// in the order the changes were made (two requests changing one job never reach the
+    /// pages in the opposite order). Broadcasting only queues updates; it does not wait for
+    /// any client.
+    async fn change<T>(
+        &self,
+        change: impl FnOnce(&dyn Storage) -> Result<T, Error>,
+    ) -> Result<(T, tokio::sync::MutexGuard<'_, ()>), Error> {
+        let order = self.inner.writes.lock().await;
+        let value = change(self.storage())?;
+        Ok((value, order))
     }
 
     /// Sends `notification`; a failure is logged, never returned (see the crate docs).

@@ -28,18 +28,20 @@ impl Manager {
         status: TaskStatus,
         reason: &str,
     ) -> Result<(), Error> {
-        let notifications = self.change(|storage| {
-            let mut task = storage.task(task_id).ok_or(Error::task_not_found(task_id))?;
-            check_task_status_change(task.status, status)?;
-            if matches!(status, TaskStatus::Queued | TaskStatus::Canceled | TaskStatus::Paused) {
-                task.worker = None;
-            }
-            if status == TaskStatus::Queued {
-                task.failed_by_workers.clear();
-            }
-            task.activity = format!("Status set by request: {reason}");
-            Ok(change_task_status(storage, task, status, now()))
-        })?;
+        let (notifications, _order) = self
+            .change(|storage| {
+                let mut task = storage.task(task_id).ok_or(Error::task_not_found(task_id))?;
+                check_task_status_change(task.status, status)?;
+                if matches!(status, TaskStatus::Queued | TaskStatus::Canceled | TaskStatus::Paused) {
+                    task.worker = None;
+                }
+                if status == TaskStatus::Queued {
+                    task.failed_by_workers.clear();
+                }
+                task.activity = format!("Status set by request: {reason}");
+                Ok(change_task_status(storage, task, status, now()))
+            })
+            .await?;
         self.send_all(notifications).await;
         Ok(())
     }
@@ -54,48 +56,50 @@ impl Manager {
         task_id: Uuid,
         update: WorkerTaskUpdate,
     ) -> Result<(), Error> {
-        let notifications = self.change(|storage| {
-            let mut task = storage.task(task_id).ok_or(Error::task_not_found(task_id))?;
-            if !task.is_assigned_to(worker.id) {
-                return Err(Error::conflict(format!(
-                    "task {task_id} is not assigned to worker {}",
-                    worker.id
-                )));
-            }
-            if let Some(status) = update.task_status {
-                check_worker_task_status(task.status, status)?;
-            }
-            let now = now();
-            task.last_touched = Some(now);
-            let activity_changed = update.activity.as_ref().is_some_and(|a| *a != task.activity);
-            if let Some(activity) = update.activity {
-                task.activity = activity;
-            }
-            let mut notifications = Vec::new();
-            match update.task_status {
-                Some(status) if status != task.status => {
-                    if status == TaskStatus::Failed || status == TaskStatus::SoftFailed {
-                        task.failed_by_workers.push(worker.task_worker());
-                    }
-                    notifications.extend(change_task_status(storage, task, status, now));
+        let (notifications, _order) = self
+            .change(|storage| {
+                let mut task = storage.task(task_id).ok_or(Error::task_not_found(task_id))?;
+                if !task.is_assigned_to(worker.id) {
+                    return Err(Error::conflict(format!(
+                        "task {task_id} is not assigned to worker {}",
+                        worker.id
+                    )));
                 }
-                _ => {
-                    if activity_changed {
-                        task.updated = now;
-                        notifications.push(notify::task_updated(task.to_update(None)));
-                    }
-                    storage.put_task(task);
+                if let Some(status) = update.task_status {
+                    check_worker_task_status(task.status, status)?;
                 }
-            }
-            if let Some(mut stored) = storage.worker(worker.id) {
-                stored.last_seen = Some(now);
-                storage.put_worker(stored);
-            }
-            if let Some(log) = update.log.filter(|l| !l.is_empty()) {
-                notifications.push(notify::task_log(TaskLogUpdate { task_id, log }));
-            }
-            Ok(notifications)
-        })?;
+                let now = now();
+                task.last_touched = Some(now);
+                let activity_changed = update.activity.as_ref().is_some_and(|a| *a != task.activity);
+                if let Some(activity) = update.activity {
+                    task.activity = activity;
+                }
+                let mut notifications = Vec::new();
+                match update.task_status {
+                    Some(status) if status != task.status => {
+                        if status == TaskStatus::Failed || status == TaskStatus::SoftFailed {
+                            task.failed_by_workers.push(worker.task_worker());
+                        }
+                        notifications.extend(change_task_status(storage, task, status, now));
+                    }
+                    _ => {
+                        if activity_changed {
+                            task.updated = now;
+                            notifications.push(notify::task_updated(task.to_update(None)));
+                        }
+                        storage.put_task(task);
+                    }
+                }
+                if let Some(mut stored) = storage.worker(worker.id) {
+                    stored.last_seen = Some(now);
+                    storage.put_worker(stored);
+                }
+                if let Some(log) = update.log.filter(|l| !l.is_empty()) {
+                    notifications.push(notify::task_log(TaskLogUpdate { task_id, log }));
+                }
+                Ok(notifications)
+            })
+            .await?;
         self.send_all(notifications).await;
         Ok(())
     }

@@ -30,16 +30,18 @@ impl Manager {
 
     /// Creates a tag, with a new UUID unless the request gives one, and broadcasts it.
     pub async fn create_worker_tag(&self, request: schema::WorkerTag) -> Result<WorkerTag, Error> {
-        let tag = self.change(|storage| {
-            let id = request.id.unwrap_or_else(Uuid::new_v4);
-            if storage.worker_tag(id).is_some() {
-                return Err(Error::conflict(format!("worker tag {id} already exists")));
-            }
-            check_name(storage, &request.name, None)?;
-            let tag = WorkerTag { id, name: request.name, description: request.description };
-            storage.put_worker_tag(tag.clone());
-            Ok(tag)
-        })?;
+        let (tag, _order) = self
+            .change(|storage| {
+                let id = request.id.unwrap_or_else(Uuid::new_v4);
+                if storage.worker_tag(id).is_some() {
+                    return Err(Error::conflict(format!("worker tag {id} already exists")));
+                }
+                check_name(storage, &request.name, None)?;
+                let tag = WorkerTag { id, name: request.name, description: request.description };
+                storage.put_worker_tag(tag.clone());
+                Ok(tag)
+            })
+            .await?;
         self.send(notify::worker_tag_updated(tag.to_payload())).await;
         Ok(tag)
     }
@@ -51,16 +53,18 @@ impl Manager {
                 "the tag's id in the body differs from {tag_id} in the path"
             )));
         }
-        let tag = self.change(|storage| {
-            let mut tag = storage.worker_tag(tag_id).ok_or(Error::tag_not_found(tag_id))?;
-            check_name(storage, &request.name, Some(tag_id))?;
-            tag.name = request.name;
-            if request.description.is_some() {
-                tag.description = request.description;
-            }
-            storage.put_worker_tag(tag.clone());
-            Ok(tag)
-        })?;
+        let (tag, _order) = self
+            .change(|storage| {
+                let mut tag = storage.worker_tag(tag_id).ok_or(Error::tag_not_found(tag_id))?;
+                check_name(storage, &request.name, Some(tag_id))?;
+                tag.name = request.name;
+                if request.description.is_some() {
+                    tag.description = request.description;
+                }
+                storage.put_worker_tag(tag.clone());
+                Ok(tag)
+            })
+            .await?;
         self.send(notify::worker_tag_updated(tag.to_payload())).await;
         Ok(())
     }
@@ -68,22 +72,24 @@ impl Manager {
     /// Deletes the tag, takes every worker out of it and lifts it from jobs limited to it;
     /// broadcasts the deleted tag.
     pub async fn delete_worker_tag(&self, tag_id: Uuid) -> Result<(), Error> {
-        let tag = self.change(|storage| {
-            let tag = storage.remove_worker_tag(tag_id).ok_or(Error::tag_not_found(tag_id))?;
-            for mut worker in storage.workers() {
-                if worker.tags.contains(&tag_id) {
-                    worker.tags.retain(|t| *t != tag_id);
-                    storage.put_worker(worker);
+        let (tag, _order) = self
+            .change(|storage| {
+                let tag = storage.remove_worker_tag(tag_id).ok_or(Error::tag_not_found(tag_id))?;
+                for mut worker in storage.workers() {
+                    if worker.tags.contains(&tag_id) {
+                        worker.tags.retain(|t| *t != tag_id);
+                        storage.put_worker(worker);
+                    }
                 }
-            }
-            for mut job in storage.jobs() {
-                if job.worker_tag == Some(tag_id) {
-                    job.worker_tag = None;
-                    storage.put_job(job);
+                for mut job in storage.jobs() {
+                    if job.worker_tag == Some(tag_id) {
+                        job.worker_tag = None;
+                        storage.put_job(job);
+                    }
                 }
-            }
-            Ok(tag)
-        })?;
+                Ok(tag)
+            })
+            .await?;
         self.send(notify::worker_tag_deleted(tag.to_payload())).await;
         Ok(())
     }

@@ -74,10 +74,12 @@ impl Manager {
             updated: now,
             last_seen: None,
         };
-        self.change(|storage| {
-            storage.put_worker(worker.clone());
-            Ok(())
-        })?;
+        let (_, _order) = self
+            .change(|storage| {
+                storage.put_worker(worker.clone());
+                Ok(())
+            })
+            .await?;
         self.send(notify::worker_created(worker.to_update(None))).await;
         Ok(worker)
     }
@@ -90,23 +92,25 @@ impl Manager {
         sign_on: WorkerSignOn,
         address: String,
     ) -> Result<WorkerStateChange, Error> {
-        let (worker, previous) = self.change(|storage| {
-            let mut worker = storage.worker(worker_id).ok_or(Error::worker_not_found(worker_id))?;
-            let previous = worker.status;
-            let now = now();
-            worker.name = sign_on.name;
-            worker.supported_task_types = sign_on.supported_task_types;
-            worker.software = sign_on.software_version;
-            worker.can_restart = sign_on.can_restart;
-            if !address.is_empty() {
-                worker.address = address;
-            }
-            worker.status = WorkerStatus::Starting;
-            worker.updated = now;
-            worker.last_seen = Some(now);
-            storage.put_worker(worker.clone());
-            Ok((worker, previous))
-        })?;
+        let ((worker, previous), _order) = self
+            .change(|storage| {
+                let mut worker = storage.worker(worker_id).ok_or(Error::worker_not_found(worker_id))?;
+                let previous = worker.status;
+                let now = now();
+                worker.name = sign_on.name;
+                worker.supported_task_types = sign_on.supported_task_types;
+                worker.software = sign_on.software_version;
+                worker.can_restart = sign_on.can_restart;
+                if !address.is_empty() {
+                    worker.address = address;
+                }
+                worker.status = WorkerStatus::Starting;
+                worker.updated = now;
+                worker.last_seen = Some(now);
+                storage.put_worker(worker.clone());
+                Ok((worker, previous))
+            })
+            .await?;
         let status_requested = worker.status_change.map_or(WorkerStatus::Awake, |change| change.status);
         self.send(notify::worker_updated(worker.to_update(Some(previous)))).await;
         Ok(WorkerStateChange { status_requested })
@@ -115,19 +119,21 @@ impl Manager {
     /// The worker says it is now `status`; a status change asked for it is done once it
     /// reaches that status. Broadcasts the worker update with its previous status.
     pub async fn worker_state_changed(&self, worker_id: Uuid, status: WorkerStatus) -> Result<(), Error> {
-        let (worker, previous) = self.change(|storage| {
-            let mut worker = storage.worker(worker_id).ok_or(Error::worker_not_found(worker_id))?;
-            let previous = worker.status;
-            let now = now();
-            worker.status = status;
-            if worker.status_change.is_some_and(|c| c.status == status) {
-                worker.status_change = None;
-            }
-            worker.updated = now;
-            worker.last_seen = Some(now);
-            storage.put_worker(worker.clone());
-            Ok((worker, previous))
-        })?;
+        let ((worker, previous), _order) = self
+            .change(|storage| {
+                let mut worker = storage.worker(worker_id).ok_or(Error::worker_not_found(worker_id))?;
+                let previous = worker.status;
+                let now = now();
+                worker.status = status;
+                if worker.status_change.is_some_and(|c| c.status == status) {
+                    worker.status_change = None;
+                }
+                worker.updated = now;
+                worker.last_seen = Some(now);
+                storage.put_worker(worker.clone());
+                Ok((worker, previous))
+            })
+            .await?;
         self.send(notify::worker_updated(worker.to_update(Some(previous)))).await;
         Ok(())
     }
@@ -135,26 +141,28 @@ impl Manager {
     /// The worker goes `offline`; the tasks it was executing go back to `queued`.
     /// Broadcasts the worker update, then the task updates.
     pub async fn sign_off(&self, worker_id: Uuid) -> Result<(), Error> {
-        let notifications = self.change(|storage| {
-            let mut worker = storage.worker(worker_id).ok_or(Error::worker_not_found(worker_id))?;
-            let previous = worker.status;
-            let now = now();
-            worker.status = WorkerStatus::Offline;
-            if worker.status_change.is_some_and(|c| c.status == WorkerStatus::Offline) {
-                worker.status_change = None;
-            }
-            worker.updated = now;
-            worker.last_seen = Some(now);
-            storage.put_worker(worker.clone());
-            let mut notifications = vec![notify::worker_updated(worker.to_update(Some(previous)))];
-            notifications.extend(requeue_tasks_of(
-                storage,
-                &worker,
-                "the worker assigned to it signed off",
-                now,
-            ));
-            Ok(notifications)
-        })?;
+        let (notifications, _order) = self
+            .change(|storage| {
+                let mut worker = storage.worker(worker_id).ok_or(Error::worker_not_found(worker_id))?;
+                let previous = worker.status;
+                let now = now();
+                worker.status = WorkerStatus::Offline;
+                if worker.status_change.is_some_and(|c| c.status == WorkerStatus::Offline) {
+                    worker.status_change = None;
+                }
+                worker.updated = now;
+                worker.last_seen = Some(now);
+                storage.put_worker(worker.clone());
+                let mut notifications = vec![notify::worker_updated(worker.to_update(Some(previous)))];
+                notifications.extend(requeue_tasks_of(
+                    storage,
+                    &worker,
+                    "the worker assigned to it signed off",
+                    now,
+                ));
+                Ok(notifications)
+            })
+            .await?;
         self.send_all(notifications).await;
         Ok(())
     }
@@ -166,13 +174,15 @@ impl Manager {
         worker_id: Uuid,
         change: WorkerStatusChangeRequest,
     ) -> Result<(), Error> {
-        let worker = self.change(|storage| {
-            let mut worker = storage.worker(worker_id).ok_or(Error::worker_not_found(worker_id))?;
-            worker.status_change = Some(change);
-            worker.updated = now();
-            storage.put_worker(worker.clone());
-            Ok(worker)
-        })?;
+        let (worker, _order) = self
+            .change(|storage| {
+                let mut worker = storage.worker(worker_id).ok_or(Error::worker_not_found(worker_id))?;
+                worker.status_change = Some(change);
+                worker.updated = now();
+                storage.put_worker(worker.clone());
+                Ok(worker)
+            })
+            .await?;
         self.send(notify::worker_updated(worker.to_update(None))).await;
         Ok(())
     }
@@ -180,15 +190,17 @@ impl Manager {
     /// Deletes the worker; the tasks it was executing go back to `queued`. Broadcasts the
     /// task updates, then the deleted worker.
     pub async fn delete_worker(&self, worker_id: Uuid) -> Result<(), Error> {
-        let notifications = self.change(|storage| {
-            let worker = storage.worker(worker_id).ok_or(Error::worker_not_found(worker_id))?;
-            let now = now();
-            let mut notifications =
-                requeue_tasks_of(storage, &worker, "the worker assigned to it was deleted", now);
-            storage.remove_worker(worker_id);
-            notifications.push(notify::worker_deleted(worker.to_update(None), now));
-            Ok(notifications)
-        })?;
+        let (notifications, _order) = self
+            .change(|storage| {
+                let worker = storage.worker(worker_id).ok_or(Error::worker_not_found(worker_id))?;
+                let now = now();
+                let mut notifications =
+                    requeue_tasks_of(storage, &worker, "the worker assigned to it was deleted", now);
+                storage.remove_worker(worker_id);
+                notifications.push(notify::worker_deleted(worker.to_update(None), now));
+                Ok(notifications)
+            })
+            .await?;
         self.send_all(notifications).await;
         Ok(())
     }

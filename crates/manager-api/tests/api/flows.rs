@@ -387,6 +387,33 @@ async fn concurrent_requests_each_store_and_broadcast_once() {
     assert_eq!(new_jobs.len(), 20);
 }
 
+/// Updates leave in the order the changes were stored: after concurrent priority changes,
+/// the last `/jobs` update a page sees carries the priority that is stored, and the
+/// updates' `updated` times never go backwards.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_changes_broadcast_in_the_order_they_were_stored() {
+    let (manager, recorder) = recorded();
+    let job_id = submit(&manager, echo_sleep_json()).await;
+    recorder.take();
+    let mut handles = Vec::new();
+    for i in 0..100 {
+        let manager = manager.clone();
+        handles.push(tokio::spawn(async move {
+            manager.set_job_priority(job_id, i % 101).await.unwrap();
+        }));
+    }
+    for handle in handles {
+        handle.await.unwrap();
+    }
+    let updates = recorder.events(Room::Jobs);
+    assert_eq!(updates.len(), 100);
+    let stored = manager.job(job_id).unwrap().priority;
+    assert_eq!(updates.last().unwrap().1["priority"], json!(stored));
+    let times: Vec<String> = updates.iter().map(|(_, p)| p["updated"].as_str().unwrap().to_owned()).collect();
+    let parsed: Vec<chrono::DateTime<chrono::Utc>> = times.iter().map(|t| t.parse().unwrap()).collect();
+    assert!(parsed.windows(2).all(|w| w[0] <= w[1]), "updated times go backwards: {times:?}");
+}
+
 #[tokio::test]
 async fn pausing_holds_queued_tasks_until_the_job_is_queued_again() {
     let (manager, recorder) = recorded();
