@@ -34,7 +34,7 @@ use socketioxide_core::Sid;
 
 use crate::adapter::{GuardedAdapter, Outcomes};
 use crate::guard::Guard;
-use crate::transport::Peer;
+use crate::transport::{Kill, Peer};
 use crate::{Config, metrics};
 
 /// Broadcasts to the rooms of one socketioxide server. Cheap to clone.
@@ -90,6 +90,26 @@ impl SocketIoBroadcaster {
         for &sid in &outcome.overflowed {
             self.evict(sid, "its send buffer was full");
         }
+        if outcome.unattributed > 0 {
+            // A full queue drained a slot before its probe. The client behind it is still
+            // far behind, so its connection is stalled in a write: evict those.
+            let stalled: Vec<Sid> = outcome
+                .suspects
+                .iter()
+                .copied()
+                .filter(|&sid| self.kill_switch(sid).is_some_and(|k| k.is_write_blocked()))
+                .collect();
+            tracing::warn!(
+                %room,
+                %event,
+                unattributed = outcome.unattributed,
+                stalled = stalled.len(),
+                "full send buffers not found by their probe; evicting the stalled members"
+            );
+            for sid in stalled {
+                self.evict(sid, "its send buffer was full and its connection is stalled");
+            }
+        }
         match result {
             Some(Ok(())) => Ok(()),
             Some(Err(e)) => {
@@ -117,13 +137,8 @@ impl SocketIoBroadcaster {
     pub(crate) fn evict(&self, sid: Sid, why: &str) {
         let Some(socket) = self.io.get_socket(sid) else { return };
         socket.leave_all();
-        let id = sid.to_string();
         let remote = remote_addr(&socket);
-        let kill = self.shared.guard.upgraded(&id).or_else(|| {
-            let handshake =
-                socket.req_parts().extensions.get::<ConnectInfo<Peer>>().map(|c| c.0.kill.clone());
-            handshake.filter(|_| socket.transport_type() == socketioxide::TransportType::Websocket)
-        });
+        let kill = self.kill_switch(sid);
         self.shared.evicted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         metrics::overflow_disconnect();
         match kill {
@@ -139,6 +154,16 @@ impl SocketIoBroadcaster {
                  through TrackedListener); the heartbeat timeout will drop it"
             ),
         }
+    }
+
+    /// The kill switch of the TCP connection socket `sid`'s websocket runs on, if it has one.
+    fn kill_switch(&self, sid: Sid) -> Option<Kill> {
+        let socket = self.io.get_socket(sid)?;
+        self.shared.guard.upgraded(&sid.to_string()).or_else(|| {
+            let handshake =
+                socket.req_parts().extensions.get::<ConnectInfo<Peer>>().map(|c| c.0.kill.clone());
+            handshake.filter(|_| socket.transport_type() == socketioxide::TransportType::Websocket)
+        })
     }
 
     /// How many sockets are connected.

@@ -79,7 +79,32 @@ pub(crate) async fn check(State(shared): State<Arc<Shared>>, request: Request, n
         }
         _ => {}
     }
-    next.run(request).await
+    next.run(detach(request)).await
+}
+
+/// Copies the handshake's URI and headers out of hyper's read buffer.
+///
+/// hyper parses them without copying: every header value is a slice of the connection's
+/// 8 KiB read buffer. socketioxide keeps the handshake's request parts for the socket's
+/// whole life, which would keep that whole buffer alive per connection. Copying the few
+/// hundred bytes they are lets the buffer go once the connection is upgraded.
+fn detach(mut request: Request) -> Request {
+    let headers = std::mem::take(request.headers_mut());
+    let copied = request.headers_mut();
+    copied.reserve(headers.len());
+    for (name, value) in &headers {
+        if let Ok(value) = axum::http::HeaderValue::from_bytes(value.as_bytes()) {
+            copied.append(name.clone(), value);
+        }
+    }
+    if let Ok(uri) = axum::http::Uri::try_from(request.uri().to_string()) {
+        // axum's copy of the URI, made before this middleware, is a slice of the buffer too.
+        if request.extensions().get::<axum::extract::OriginalUri>().is_some() {
+            request.extensions_mut().insert(axum::extract::OriginalUri(uri.clone()));
+        }
+        *request.uri_mut() = uri;
+    }
+    request
 }
 
 fn refuse(status: StatusCode, message: &str) -> Response {

@@ -88,6 +88,8 @@ pub fn build(config: Config) -> (WebUpdates, SocketIoBroadcaster) {
         .max_payload(config.max_payload as u64)
         .ws_max_message_size(config.max_payload)
         .ws_max_frame_size(config.max_payload)
+        // Pages send a few small messages; a small read buffer keeps idle sockets cheap.
+        .ws_read_buffer_size(1024)
         .with_adapter::<GuardedAdapter>(outcomes.clone())
         .build_layer();
     let shared = Arc::new(Shared::new(config, outcomes));

@@ -82,6 +82,8 @@ pub struct Kill(Arc<KillInner>);
 #[derive(Debug, Default)]
 struct KillInner {
     killed: AtomicBool,
+    /// Whether the last write or flush could not complete because the peer is not reading.
+    write_blocked: AtomicBool,
     reader: AtomicWaker,
     writer: AtomicWaker,
 }
@@ -93,6 +95,16 @@ impl Kill {
         self.0.killed.store(true, Ordering::Release);
         self.0.reader.wake();
         self.0.writer.wake();
+    }
+
+    /// Whether the connection's last write is waiting for the peer to read.
+    pub fn is_write_blocked(&self) -> bool {
+        self.0.write_blocked.load(Ordering::Relaxed)
+    }
+
+    fn wrote<T>(&self, poll: Poll<io::Result<T>>) -> Poll<io::Result<T>> {
+        self.0.write_blocked.store(poll.is_pending(), Ordering::Relaxed);
+        poll
     }
 
     /// Whether [`Kill::kill`] was called.
@@ -145,7 +157,7 @@ impl AsyncWrite for TrackedStream {
         if let Err(e) = this.kill.check(&this.kill.0.writer, cx) {
             return Poll::Ready(Err(e));
         }
-        Pin::new(&mut this.inner).poll_write(cx, buf)
+        this.kill.wrote(Pin::new(&mut this.inner).poll_write(cx, buf))
     }
 
     fn poll_write_vectored(
@@ -157,7 +169,7 @@ impl AsyncWrite for TrackedStream {
         if let Err(e) = this.kill.check(&this.kill.0.writer, cx) {
             return Poll::Ready(Err(e));
         }
-        Pin::new(&mut this.inner).poll_write_vectored(cx, bufs)
+        this.kill.wrote(Pin::new(&mut this.inner).poll_write_vectored(cx, bufs))
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -169,7 +181,7 @@ impl AsyncWrite for TrackedStream {
         if let Err(e) = this.kill.check(&this.kill.0.writer, cx) {
             return Poll::Ready(Err(e));
         }
-        Pin::new(&mut this.inner).poll_flush(cx)
+        this.kill.wrote(Pin::new(&mut this.inner).poll_flush(cx))
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
