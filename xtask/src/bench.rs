@@ -389,8 +389,9 @@ impl Server {
         let ping = PING_INTERVAL_S.to_string();
         let mut cmd = match peer {
             Peer::Ours => {
-                let args = ["--listen", "127.0.0.1:0", "--ping-interval", &ping, "--max-connections", "50000"]
-                    .map(String::from);
+                let args =
+                    ["--listen", "127.0.0.1:0", "--ping-interval", &ping, "--max-connections", "50000"]
+                        .map(String::from);
                 let mut cmd = launch(&bins.release.join("manager"), &args, cpu);
                 // Warnings only, and the line that says where it listens.
                 cmd.env("RUST_LOG", "warn,manager=info").env("NO_COLOR", "1");
