@@ -17,7 +17,7 @@
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex, mpsc};
@@ -420,8 +420,8 @@ impl Server {
         let (tx, rx) = mpsc::channel();
         let stdout = child.stdout.take().ok_or("no stdout")?;
         let stderr = child.stderr.take().ok_or("no stderr")?;
-        copy_lines(stdout, log.clone(), tx.clone());
-        copy_lines(stderr, log, tx);
+        crate::util::copy_lines(stdout, log.clone(), tx.clone());
+        crate::util::copy_lines(stderr, log, tx);
         let mut server = Server { child, url: String::new() };
         match rx.recv_timeout(Duration::from_secs(60)) {
             Ok(url) => {
@@ -446,20 +446,6 @@ impl Drop for Server {
     fn drop(&mut self) {
         self.stop();
     }
-}
-
-/// Copies `from` to `log` line by line, sending the URL of a `listening on http://…` line.
-fn copy_lines(from: impl Read + Send + 'static, log: Arc<Mutex<std::fs::File>>, url: mpsc::Sender<String>) {
-    std::thread::spawn(move || {
-        for line in BufReader::new(from).lines().map_while(Result::ok) {
-            if let Some(at) = line.find("listening on http://") {
-                let rest = &line[at + "listening on ".len()..];
-                let _ = url.send(rest.split_whitespace().next().unwrap_or(rest).to_owned());
-            }
-            let mut log = log.lock().unwrap_or_else(|p| p.into_inner());
-            let _ = writeln!(log, "{line}");
-        }
-    });
 }
 
 fn slug(name: &str) -> String {

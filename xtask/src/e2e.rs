@@ -6,7 +6,6 @@
 //! log. Everything is bounded: the server must say where it listens within a minute, and
 //! each test has a timeout.
 
-use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex, mpsc};
@@ -124,8 +123,8 @@ impl Server {
         let (tx, rx) = mpsc::channel();
         let stdout = child.stdout.take().ok_or("no stdout")?;
         let stderr = child.stderr.take().ok_or("no stderr")?;
-        copy_lines(stdout, log.clone(), tx.clone());
-        copy_lines(stderr, log, tx);
+        crate::util::copy_lines(stdout, log.clone(), tx.clone());
+        crate::util::copy_lines(stderr, log, tx);
         match rx.recv_timeout(Duration::from_secs(60)) {
             Ok(url) => {
                 eprintln!("server {package} listening on {url}");
@@ -145,24 +144,6 @@ impl Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-/// Copies `from` to `log` line by line, sending the URL of a `listening on http://…` line.
-fn copy_lines(
-    from: impl std::io::Read + Send + 'static,
-    log: Arc<Mutex<std::fs::File>>,
-    url: mpsc::Sender<String>,
-) {
-    std::thread::spawn(move || {
-        for line in BufReader::new(from).lines().map_while(Result::ok) {
-            if let Some(at) = line.find("listening on http://") {
-                let rest = &line[at + "listening on ".len()..];
-                let _ = url.send(rest.split_whitespace().next().unwrap_or(rest).to_owned());
-            }
-            let mut log = log.lock().unwrap_or_else(|p| p.into_inner());
-            let _ = writeln!(log, "{line}");
-        }
-    });
 }
 
 impl Drop for Server {

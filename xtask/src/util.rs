@@ -42,3 +42,23 @@ pub(crate) fn no_args(args: &[String]) -> Result<(), String> {
         Some(a) => Err(format!("unexpected argument {a:?}")),
     }
 }
+
+/// Copies a server's output to `log` line by line on a thread of its own, and sends the URL
+/// of its `listening on http://…` line (which the servers log once they listen).
+pub(crate) fn copy_lines(
+    from: impl std::io::Read + Send + 'static,
+    log: std::sync::Arc<std::sync::Mutex<std::fs::File>>,
+    url: std::sync::mpsc::Sender<String>,
+) {
+    use std::io::{BufRead, Write};
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(from).lines().map_while(Result::ok) {
+            if let Some(at) = line.find("listening on http://") {
+                let rest = &line[at + "listening on ".len()..];
+                let _ = url.send(rest.split_whitespace().next().unwrap_or(rest).to_owned());
+            }
+            let mut log = log.lock().unwrap_or_else(|p| p.into_inner());
+            let _ = writeln!(log, "{line}");
+        }
+    });
+}
