@@ -34,6 +34,12 @@ const SUITES: &[Suite] = &[
         tests: &["test"],
     },
     Suite {
+        name: "adapter with a small send buffer (fixture server)",
+        package: "e2e-fixture-server",
+        args: Some(&["--send-buffer", "16", "--max-chat-text", "70000", "--max-payload", "200000"]),
+        tests: &["slow"],
+    },
+    Suite {
         name: "manager binary",
         package: "manager",
         args: Some(&["--listen", "127.0.0.1:0"]),

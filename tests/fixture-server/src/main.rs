@@ -3,7 +3,8 @@
 //! payload in the request body, so a suite can check what each room receives.
 //!
 //! Usage: `e2e-fixture-server [--ping-interval-ms N] [--ping-timeout-ms N]
-//! [--max-dynamic-rooms N]`. Prints `listening on http://ADDR` once it listens.
+//! [--max-dynamic-rooms N] [--send-buffer N] [--max-chat-text N] [--max-payload N]`. Prints
+//! `listening on http://ADDR` once it listens.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -38,6 +39,9 @@ fn config_from_args() -> Result<Config, String> {
             "--ping-interval-ms" => config.ping_interval = Duration::from_millis(value),
             "--ping-timeout-ms" => config.ping_timeout = Duration::from_millis(value),
             "--max-dynamic-rooms" => config.max_dynamic_rooms = value as usize,
+            "--send-buffer" => config.send_buffer = value as usize,
+            "--max-chat-text" => config.max_chat_text = value as usize,
+            "--max-payload" => config.max_payload = value as usize,
             _ => return Err(format!("unknown flag {flag}")),
         }
     }
