@@ -19,11 +19,10 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex, mpsc};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::util::{cargo, exec, project_root};
+use crate::util::{ServerProcess, cargo, exec, project_root};
 
 /// The servers under test, in table order.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
@@ -325,16 +324,16 @@ fn run_one(
     pinned: bool,
     log: &Path,
 ) -> Result<HashMap<String, f64>, String> {
-    let mut server = Server::start(bins, peer, pinned.then_some(0), log)?;
+    let mut server = start_server(bins, peer, pinned.then_some(0), log)?;
     let mut args =
         vec!["--url".to_owned(), server.url.clone(), "--timeout".to_owned(), scenario.timeout_s.to_string()];
     args.extend(scenario.args.iter().cloned());
     if scenario.args.first().is_some_and(|a| a == "idle") {
-        args.extend(["--server-pid".to_owned(), server.child.id().to_string()]);
+        args.extend(["--server-pid".to_owned(), server.pid().to_string()]);
     }
     let mut cmd = launch(&bins.release.join("loadgen"), &args, pinned.then_some(1));
     let result = run_bounded(&mut cmd, Duration::from_secs(scenario.timeout_s + 30));
-    let alive = server.child.try_wait().map(|s| s.is_none()).unwrap_or(false);
+    let alive = server.alive();
     server.stop();
     let stdout = result?;
     if !alive {
@@ -378,74 +377,31 @@ fn run_bounded(cmd: &mut Command, limit: Duration) -> Result<String, String> {
     if status.success() { Ok(out) } else { Err(format!("the load generator failed ({status})")) }
 }
 
-/// A server under test, killed when dropped.
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Server {
-    fn start(bins: &Bins, peer: Peer, cpu: Option<u32>, log_path: &Path) -> Result<Server, String> {
-        let ping = PING_INTERVAL_S.to_string();
-        let mut cmd = match peer {
-            Peer::Ours => {
-                let args =
-                    ["--listen", "127.0.0.1:0", "--ping-interval", &ping, "--max-connections", "50000"]
-                        .map(String::from);
-                let mut cmd = launch(&bins.release.join("manager"), &args, cpu);
-                // Warnings only, and the line that says where it listens.
-                cmd.env("RUST_LOG", "warn,manager=info").env("NO_COLOR", "1");
-                cmd
-            }
-            Peer::Node => {
-                let mut cmd = launch(Path::new("node"), &["server.mjs".to_owned()], cpu);
-                cmd.current_dir(&bins.bench_dir)
-                    .env("PING_INTERVAL_MS", (PING_INTERVAL_S * 1000).to_string());
-                cmd
-            }
-            Peer::Ceiling => {
-                let args = ["--listen", "127.0.0.1:0", "--ping-interval-ms"].map(String::from);
-                let mut args = args.to_vec();
-                args.push((PING_INTERVAL_S * 1000).to_string());
-                launch(&bins.release.join("ceiling-probe"), &args, cpu)
-            }
-        };
-        let log = Arc::new(Mutex::new(std::fs::File::create(log_path).map_err(|e| e.to_string())?));
-        let mut child = cmd
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|e| format!("could not start {}: {e}", peer.name()))?;
-        let (tx, rx) = mpsc::channel();
-        let stdout = child.stdout.take().ok_or("no stdout")?;
-        let stderr = child.stderr.take().ok_or("no stderr")?;
-        crate::util::copy_lines(stdout, log.clone(), tx.clone());
-        crate::util::copy_lines(stderr, log, tx);
-        let mut server = Server { child, url: String::new() };
-        match rx.recv_timeout(Duration::from_secs(60)) {
-            Ok(url) => {
-                server.url = url;
-                Ok(server)
-            }
-            Err(_) => Err(format!(
-                "{} did not say where it listens within 60 s; log: {}",
-                peer.name(),
-                log_path.display()
-            )),
+/// Starts `peer`'s server, pinned to `cpu` when given.
+fn start_server(bins: &Bins, peer: Peer, cpu: Option<u32>, log_path: &Path) -> Result<ServerProcess, String> {
+    let ping = PING_INTERVAL_S.to_string();
+    let cmd = match peer {
+        Peer::Ours => {
+            let args = ["--listen", "127.0.0.1:0", "--ping-interval", &ping, "--max-connections", "50000"]
+                .map(String::from);
+            let mut cmd = launch(&bins.release.join("manager"), &args, cpu);
+            // Warnings only, and the line that says where it listens.
+            cmd.env("RUST_LOG", "warn,manager=info").env("NO_COLOR", "1");
+            cmd
         }
-    }
-
-    fn stop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.stop();
-    }
+        Peer::Node => {
+            let mut cmd = launch(Path::new("node"), &["server.mjs".to_owned()], cpu);
+            cmd.current_dir(&bins.bench_dir).env("PING_INTERVAL_MS", (PING_INTERVAL_S * 1000).to_string());
+            cmd
+        }
+        Peer::Ceiling => {
+            let args = ["--listen", "127.0.0.1:0", "--ping-interval-ms"].map(String::from);
+            let mut args = args.to_vec();
+            args.push((PING_INTERVAL_S * 1000).to_string());
+            launch(&bins.release.join("ceiling-probe"), &args, cpu)
+        }
+    };
+    ServerProcess::start(cmd, peer.name(), log_path)
 }
 
 fn slug(name: &str) -> String {

@@ -7,11 +7,9 @@
 //! each test has a timeout.
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex, mpsc};
-use std::time::Duration;
+use std::process::Command;
 
-use crate::util::{cargo, exec, no_args, project_root};
+use crate::util::{ServerProcess, cargo, exec, no_args, project_root};
 
 /// One suite: which server it talks to and which test files it runs.
 struct Suite {
@@ -78,7 +76,7 @@ fn run_suite(suite: &Suite, e2e_dir: &Path) -> Result<(), String> {
         .current_dir(e2e_dir);
     let result = match suite.args {
         Some(args) => {
-            let mut server = Server::start(suite.package, args, &log_path)?;
+            let mut server = start_server(suite.package, args, &log_path)?;
             node.env("E2E_URL", &server.url);
             let result = exec(&mut node);
             server.stop();
@@ -103,57 +101,11 @@ fn binary(package: &str) -> std::path::PathBuf {
     project_root().join("target/debug").join(package)
 }
 
-/// A server under test, stopped when dropped.
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Server {
-    /// Starts the suite's server and waits until it logs `listening on http://ADDR`, on
-    /// standard output or standard error; both go to `log_path`.
-    fn start(package: &str, args: &[&str], log_path: &Path) -> Result<Server, String> {
-        let binary = binary(package);
-        let log = Arc::new(Mutex::new(std::fs::File::create(log_path).map_err(|e| e.to_string())?));
-        let filter = std::env::var("RUST_LOG").unwrap_or_else(|_| {
-            "debug,socketioxide=info,engineioxide=info,hyper=info,hyper_util=info".into()
-        });
-        let mut child = Command::new(&binary)
-            .args(args)
-            .env("RUST_LOG", filter)
-            .env("NO_COLOR", "1")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|e| format!("could not start {}: {e}", binary.display()))?;
-        let (tx, rx) = mpsc::channel();
-        let stdout = child.stdout.take().ok_or("no stdout")?;
-        let stderr = child.stderr.take().ok_or("no stderr")?;
-        crate::util::copy_lines(stdout, log.clone(), tx.clone());
-        crate::util::copy_lines(stderr, log, tx);
-        match rx.recv_timeout(Duration::from_secs(60)) {
-            Ok(url) => {
-                eprintln!("server {package} listening on {url}");
-                Ok(Server { child, url })
-            }
-            Err(_) => {
-                let _ = child.kill();
-                Err(format!(
-                    "{package} did not say where it listens within 60 s; log: {}",
-                    log_path.display()
-                ))
-            }
-        }
-    }
-
-    fn stop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.stop();
-    }
+/// Starts a suite's server (the debug build of `package`) with `args`.
+fn start_server(package: &str, args: &[&str], log_path: &Path) -> Result<ServerProcess, String> {
+    let filter = std::env::var("RUST_LOG")
+        .unwrap_or_else(|_| "debug,socketioxide=info,engineioxide=info,hyper=info,hyper_util=info".into());
+    let mut cmd = Command::new(binary(package));
+    cmd.args(args).env("RUST_LOG", filter).env("NO_COLOR", "1");
+    ServerProcess::start(cmd, package, log_path)
 }

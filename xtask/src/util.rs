@@ -43,9 +43,74 @@ pub(crate) fn no_args(args: &[String]) -> Result<(), String> {
     }
 }
 
+/// A server under test, started from a command and killed when dropped.
+pub(crate) struct ServerProcess {
+    child: std::process::Child,
+    /// Where it listens, as it said in its `listening on http://…` line.
+    pub(crate) url: String,
+}
+
+impl ServerProcess {
+    /// Starts `cmd` and waits, at most a minute, until it logs `listening on http://ADDR` on
+    /// standard output or standard error; both go to `log_path`. `name` is for messages.
+    pub(crate) fn start(
+        mut cmd: Command,
+        name: &str,
+        log_path: &std::path::Path,
+    ) -> Result<ServerProcess, String> {
+        use std::process::Stdio;
+        let log = std::fs::File::create(log_path).map_err(|e| format!("{}: {e}", log_path.display()))?;
+        let log = std::sync::Arc::new(std::sync::Mutex::new(log));
+        let mut child = cmd
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("could not start {name}: {e}"))?;
+        let (tx, rx) = std::sync::mpsc::channel();
+        let stdout = child.stdout.take().ok_or("no stdout")?;
+        let stderr = child.stderr.take().ok_or("no stderr")?;
+        copy_lines(stdout, log.clone(), tx.clone());
+        copy_lines(stderr, log, tx);
+        let mut server = ServerProcess { child, url: String::new() };
+        match rx.recv_timeout(std::time::Duration::from_secs(60)) {
+            Ok(url) => {
+                eprintln!("server {name} listening on {url}");
+                server.url = url;
+                Ok(server)
+            }
+            Err(_) => {
+                Err(format!("{name} did not say where it listens within 60 s; log: {}", log_path.display()))
+            }
+        }
+    }
+
+    /// The server's process id.
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Whether the server is still running.
+    pub(crate) fn alive(&mut self) -> bool {
+        self.child.try_wait().map(|s| s.is_none()).unwrap_or(false)
+    }
+
+    /// Kills the server and waits for it.
+    pub(crate) fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
 /// Copies a server's output to `log` line by line on a thread of its own, and sends the URL
 /// of its `listening on http://…` line (which the servers log once they listen).
-pub(crate) fn copy_lines(
+fn copy_lines(
     from: impl std::io::Read + Send + 'static,
     log: std::sync::Arc<std::sync::Mutex<std::fs::File>>,
     url: std::sync::mpsc::Sender<String>,
