@@ -214,17 +214,16 @@ async fn serve_metrics(
     handle: metrics_exporter_prometheus::PrometheusHandle,
     broadcaster: SocketIoBroadcaster,
 ) -> impl axum::response::IntoResponse {
-    let mut rooms: std::collections::BTreeMap<&'static str, (usize, usize)> = Default::default();
+    // One series per predefined room, one per kind of dynamic room: a label per job would
+    // grow without bound.
+    let mut rooms: std::collections::BTreeMap<std::borrow::Cow<'static, str>, (usize, usize)> =
+        Default::default();
     for (room, members) in broadcaster.room_sizes() {
         let kind = match room.parse::<broadcast_core::Room>() {
-            Ok(broadcast_core::Room::Job(_)) => "job",
-            Ok(broadcast_core::Room::TaskLog(_)) => "tasklog",
-            Ok(broadcast_core::Room::Chat) => "Chat",
-            Ok(broadcast_core::Room::Jobs) => "Jobs",
-            Ok(broadcast_core::Room::Workers) => "Workers",
-            Ok(broadcast_core::Room::WorkerTags) => "WorkerTags",
-            Ok(broadcast_core::Room::LastRendered) => "Last-Rendered",
-            Err(_) => "other",
+            Ok(broadcast_core::Room::Job(_)) => "job".into(),
+            Ok(broadcast_core::Room::TaskLog(_)) => "tasklog".into(),
+            Ok(predefined) => predefined.name(),
+            Err(_) => "other".into(),
         };
         let entry = rooms.entry(kind).or_default();
         entry.0 += 1;
