@@ -174,6 +174,14 @@ impl Setup {
         }
     }
 
+    /// An echo job, an awake worker, and the job's first task assigned to it.
+    pub(crate) async fn working(&self) -> (Job, Worker, Task) {
+        let job = self.echo_job().await;
+        let worker = self.awake_worker().await;
+        let task = self.assign(&worker).await;
+        (job, worker, task)
+    }
+
     pub(crate) fn task_named(&self, job: &Job, name: &str) -> Task {
         self.manager
             .job_tasks(job.id)

@@ -94,9 +94,7 @@ async fn state_changed_broadcasts_the_previous_status() {
 #[tokio::test]
 async fn sign_off_goes_offline_and_requeues_its_task() {
     let setup = Setup::new();
-    let job = setup.echo_job().await;
-    let worker = setup.awake_worker().await;
-    let task = setup.assign(&worker).await;
+    let (job, worker, task) = setup.working().await;
     let (worker_id, task_id, job_id) = (worker.id, task.id, job.id);
     let mut mock = MockBroadcaster::new();
     let mut seq = Sequence::new();
@@ -216,9 +214,7 @@ async fn a_pending_status_change_is_423_with_the_status_to_go_to() {
 #[tokio::test]
 async fn task_update_sends_the_activity_then_the_log_chunk() {
     let setup = Setup::new();
-    let job = setup.echo_job().await;
-    let worker = setup.awake_worker().await;
-    let task = setup.assign(&worker).await;
+    let (job, worker, task) = setup.working().await;
     let (task_id, job_id) = (task.id, job.id);
     let mut mock = MockBroadcaster::new();
     let mut seq = Sequence::new();
@@ -262,9 +258,7 @@ async fn task_update_with_only_a_log_sends_only_the_log_chunk() {
 #[tokio::test]
 async fn completing_a_task_sends_its_update_with_the_previous_status() {
     let setup = Setup::new();
-    let job = setup.echo_job().await;
-    let worker = setup.awake_worker().await;
-    let task = setup.assign(&worker).await;
+    let (job, worker, task) = setup.working().await;
     let (task_id, job_id) = (task.id, job.id);
     let mut mock = MockBroadcaster::new();
     let mut seq = Sequence::new();
@@ -283,9 +277,7 @@ async fn completing_a_task_sends_its_update_with_the_previous_status() {
 #[tokio::test]
 async fn a_failed_task_fails_the_job() {
     let setup = Setup::new();
-    let job = setup.echo_job().await;
-    let worker = setup.awake_worker().await;
-    let task = setup.assign(&worker).await;
+    let (job, worker, task) = setup.working().await;
     let (task_id, job_id) = (task.id, job.id);
     let mut mock = MockBroadcaster::new();
     let mut seq = Sequence::new();
@@ -330,9 +322,7 @@ async fn task_update_from_another_worker_is_409_and_sends_nothing() {
 #[tokio::test]
 async fn output_produced_sends_last_rendered_to_the_job_room_then_last_rendered() {
     let setup = Setup::new();
-    let job = setup.echo_job().await;
-    let worker = setup.awake_worker().await;
-    let task = setup.assign(&worker).await;
+    let (job, worker, task) = setup.working().await;
     let (task_id, job_id) = (task.id, job.id);
     let expected = json!({
         "job_id": job_id,
@@ -372,9 +362,7 @@ async fn output_produced_sends_last_rendered_to_the_job_room_then_last_rendered(
 #[tokio::test]
 async fn output_that_is_not_an_image_is_refused_and_sends_nothing() {
     let setup = Setup::new();
-    let job = setup.echo_job().await;
-    let worker = setup.awake_worker().await;
-    let task = setup.assign(&worker).await;
+    let (job, worker, task) = setup.working().await;
     let manager = setup.silent();
     let uri = format!("/api/v3/worker/task/{}/output-produced", task.id);
     post(&uri)

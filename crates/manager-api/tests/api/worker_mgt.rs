@@ -32,9 +32,7 @@ async fn worker_status_change_request_is_broadcast_as_status_change() {
 #[tokio::test]
 async fn deleting_a_worker_requeues_its_task_then_broadcasts_deleted_at() {
     let setup = Setup::new();
-    let job = setup.echo_job().await;
-    let worker = setup.awake_worker().await;
-    let task = setup.assign(&worker).await;
+    let (job, worker, task) = setup.working().await;
     let (worker_id, task_id, job_id) = (worker.id, task.id, job.id);
     let mut mock = MockBroadcaster::new();
     let mut seq = Sequence::new();
