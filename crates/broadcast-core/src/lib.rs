@@ -8,7 +8,8 @@
 //!   Flamenco's `SocketIO*` schemas (`payload/`), and [`Update`], which ties each payload to
 //!   its event name.
 //! - [`resolve_subscription`]: a client's `/subscription` payload to the room it joins or
-//!   leaves, or to the ack text that refuses it (`subscription.rs`).
+//!   leaves, or to the ack text that refuses it (`subscription.rs`); [`parse_chat_message`],
+//!   the same for `/chat` (`chat.rs`).
 //! - [`Broadcaster`]: the one trait a transport implements (`broadcaster.rs`).
 //! - [`notify`]: the notification rules, on top of the trait.
 //! - [`testing`]: the in-memory recording broadcaster for other crates' tests.
@@ -20,6 +21,7 @@
 #![deny(missing_docs)]
 
 mod broadcaster;
+mod chat;
 mod events;
 pub mod notify;
 mod payload;
@@ -31,6 +33,7 @@ mod update;
 #[cfg(feature = "mock")]
 pub use broadcaster::MockBroadcaster;
 pub use broadcaster::{BroadcastError, Broadcaster};
+pub use chat::{ChatError, DEFAULT_MAX_CHAT_TEXT, parse_chat_message};
 pub use events::{Event, EventParseError};
 pub use notify::{Delivery, Notification, Notifier};
 pub use payload::{

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use broadcast_core::DEFAULT_MAX_DYNAMIC_ROOMS;
+use broadcast_core::{DEFAULT_MAX_CHAT_TEXT, DEFAULT_MAX_DYNAMIC_ROOMS};
 
 /// Settings of the Socket.IO server. `Config::default()` gives the documented defaults.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -48,7 +48,7 @@ impl Default for Config {
             max_payload: 100_000,
             send_buffer: 4096,
             max_dynamic_rooms: DEFAULT_MAX_DYNAMIC_ROOMS,
-            max_chat_text: 4096,
+            max_chat_text: DEFAULT_MAX_CHAT_TEXT,
             max_connections: 10_000,
             allowed_origins: Vec::new(),
         }

@@ -49,7 +49,6 @@ use std::sync::Arc;
 pub use adapter::{GuardedAdapter, Outcomes};
 pub use broadcaster::SocketIoBroadcaster;
 pub use config::Config;
-pub use messages::CHAT_INVALID_ACK;
 pub use origin::origin_allowed;
 
 use broadcaster::Shared;

@@ -17,11 +17,10 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 use broadcast_core::{
-    ACK_OK, ChatMessage, Event, Operation, Room,
+    ACK_OK, Event, Operation, Room,
     notify::{CHAT_ACK, chat_message},
-    resolve_subscription,
+    parse_chat_message, resolve_subscription,
 };
-use serde::Deserialize;
 use serde_json::Value as Json;
 use socketioxide::extract::{AckSender, SocketRef};
 use socketioxide::handler::{FromMessageParts, MessageHandler};
@@ -29,10 +28,6 @@ use socketioxide::socket::Socket;
 use socketioxide_core::Value;
 
 use crate::{GuardedAdapter, SocketIoBroadcaster, metrics};
-
-/// The ack text for a `/chat` payload that is not `{name: string, text: string}`.
-pub const CHAT_INVALID_ACK: &str =
-    "invalid chat message: expected {name: string, text: string}, ignoring request";
 
 /// Handles every message a client sends, by event name; registered as each socket's
 /// fallback handler so that one handler serves every event.
@@ -101,17 +96,14 @@ impl Dispatcher {
 
     /// Passes a `/chat` message on to `Chat` and returns the ack text.
     fn chat(&self, socket: &SocketRef<GuardedAdapter>, payload: Option<&Json>) -> Cow<'static, str> {
-        let Some(message) = payload.and_then(|p| ChatMessage::deserialize(p).ok()) else {
-            tracing::debug!(sid = %socket.id, "chat message refused: wrong shape");
-            metrics::chat_refused();
-            return Cow::Borrowed(CHAT_INVALID_ACK);
+        let message = match parse_chat_message(payload, self.broadcaster.shared.config.max_chat_text) {
+            Ok(message) => message,
+            Err(e) => {
+                tracing::debug!(sid = %socket.id, error = %e, "chat message refused");
+                metrics::chat_refused();
+                return e.ack_text();
+            }
         };
-        let max = self.broadcaster.shared.config.max_chat_text;
-        if message.text.chars().nth(max).is_some() {
-            tracing::debug!(sid = %socket.id, max, "chat message refused: too long");
-            metrics::chat_refused();
-            return Cow::Owned(format!("chat message too long: at most {max} characters, ignoring request"));
-        }
         for delivery in chat_message(message).into_deliveries() {
             // A failure is logged and counted by `deliver`; the sender's message did go out.
             let _ = self.broadcaster.deliver(delivery.room, &delivery.update);

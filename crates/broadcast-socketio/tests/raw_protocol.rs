@@ -104,7 +104,7 @@ async fn chat_goes_to_everyone_in_chat_and_is_acked() {
     assert_eq!(b.recv().await, r#"42["/message",{"name":"a","text":"hé"}]"#);
     assert_eq!(
         a.ack(8, r#"["/chat",{"name":"a"}]"#).await,
-        serde_json::json!([broadcast_socketio::CHAT_INVALID_ACK])
+        serde_json::json!([broadcast_core::ChatError::WrongShape.ack_text()])
     );
 }
 
