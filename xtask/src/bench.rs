@@ -5,7 +5,9 @@
 //! `--quick` is a smoke run of about a minute: fewer subscribers, shorter runs, one run.
 //! `--runs N` changes the number of runs (default 3), `--only NAME,..` runs only the
 //! scenarios whose names start with one of the NAMEs, `--servers ours,node,ceiling` picks
-//! the servers.
+//! the servers. `--check` also fails the run when any server lost, reordered or dropped
+//! anything (the timings are never checked: they are too noisy for a pass or fail), which
+//! is how `cargo xtask ci` runs `--quick` to keep the harness from rotting.
 //!
 //! Each scenario gets a freshly started server, one server at a time, the server pinned to
 //! CPU 0 and the load generator to CPU 1 (`taskset`), both with a high open-file limit.
@@ -180,21 +182,24 @@ fn scenarios(quick: bool) -> Vec<Scenario> {
     out
 }
 
+#[derive(Debug)]
 struct Options {
     quick: bool,
     runs: usize,
     only: Vec<String>,
     peers: Vec<Peer>,
+    check: bool,
 }
 
 fn parse(args: &[String]) -> Result<Options, String> {
-    let mut o = Options { quick: false, runs: 3, only: Vec::new(), peers: PEERS.to_vec() };
+    let mut o = Options { quick: false, runs: 3, only: Vec::new(), peers: PEERS.to_vec(), check: false };
     let mut runs = None;
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         let mut value = |name: &str| it.next().cloned().ok_or_else(|| format!("{name} needs a value"));
         match arg.as_str() {
             "--quick" => o.quick = true,
+            "--check" => o.check = true,
             "--runs" => runs = Some(value("--runs")?.parse().map_err(|e| format!("--runs: {e}"))?),
             "--only" => o.only = value("--only")?.split(',').map(String::from).collect(),
             "--servers" => {
@@ -210,7 +215,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
             }
             _ => {
                 return Err(format!(
-                    "unexpected argument {arg:?} (takes --quick, --runs N, --only NAMES, --servers NAMES)"
+                    "unexpected argument {arg:?} (takes --quick, --check, --runs N, --only NAMES, --servers NAMES)"
                 ));
             }
         }
@@ -280,11 +285,16 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     let path = out_dir.join("results.json");
     std::fs::write(&path, json).map_err(|e| format!("{}: {e}", path.display()))?;
     eprintln!("results written to {}", path.display());
-    if failures.is_empty() {
-        Ok(())
-    } else {
-        Err(format!("{} scenario runs failed:\n  {}", failures.len(), failures.join("\n  ")))
+    if !failures.is_empty() {
+        return Err(format!("{} scenario runs failed:\n  {}", failures.len(), failures.join("\n  ")));
     }
+    let broken = if opts.check { broken_correctness(&targets) } else { Vec::new() };
+    if broken.is_empty() { Ok(()) } else { Err(format!("--check: {}", broken.join("; "))) }
+}
+
+/// The correctness targets that were not met, each with what broke it.
+fn broken_correctness(targets: &[Target]) -> Vec<String> {
+    targets.iter().filter(|t| t.correctness && !t.met).map(|t| format!("{}: {}", t.name, t.detail)).collect()
 }
 
 /// Where the programs are.
@@ -469,6 +479,9 @@ struct Target {
     name: &'static str,
     met: bool,
     detail: String,
+    /// A correctness target (nothing lost, reordered or dropped), which `--check` enforces,
+    /// rather than a performance one.
+    correctness: bool,
 }
 
 struct Table<'a> {
@@ -563,6 +576,7 @@ impl Table<'_> {
             );
             if let (Some(o), Some(n)) = (ours, node) {
                 out.push(Target {
+                    correctness: false,
                     name: "fan-out deliveries/s >= 10x node",
                     met: o.median >= 10.0 * n.median,
                     detail: format!(
@@ -575,6 +589,7 @@ impl Table<'_> {
             }
             if let (Some(o), Some(c)) = (ours, ceiling) {
                 out.push(Target {
+                    correctness: false,
                     name: "fan-out deliveries/s >= 1/2 ceiling",
                     met: o.median >= 0.5 * c.median,
                     detail: format!(
@@ -590,6 +605,7 @@ impl Table<'_> {
             let (ours, node) = (self.get(i, Peer::Ours, "p99_us"), self.get(i, Peer::Node, "p99_us"));
             if let (Some(o), Some(n)) = (ours, node) {
                 out.push(Target {
+                    correctness: false,
                     name: "p99 at 50 msg/s <= 1/10 of node's",
                     met: o.median * 10.0 <= n.median,
                     detail: format!(
@@ -603,6 +619,7 @@ impl Table<'_> {
         }
         if let Some(o) = self.find("idle").and_then(|i| self.get(i, Peer::Ours, "rss_per_conn_kib")) {
             out.push(Target {
+                correctness: false,
                 name: "idle RSS <= 8 KiB per connection",
                 met: o.median <= 8.0,
                 detail: format!("{:.2} KiB", o.median),
@@ -613,6 +630,7 @@ impl Table<'_> {
         {
             {
                 out.push(Target {
+                    correctness: false,
                     name: "broadcast cost grows only with its room (crowded/alone p50 <= 1.5)",
                     met: o.median <= 1.5,
                     detail: format!(
@@ -640,6 +658,7 @@ impl Table<'_> {
             }
             if seen {
                 out.push(Target {
+                    correctness: true,
                     name: match peer {
                         Peer::Ours => "zero lost/reordered everywhere (ours)",
                         Peer::Node => "zero lost/reordered everywhere (node)",
@@ -732,4 +751,64 @@ fn json_str(s: &str) -> String {
     }
     out.push('"');
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn parses_the_flags_ci_uses() {
+        let o = parse(&args(&["--quick", "--check"])).unwrap();
+        assert!(o.quick && o.check);
+        assert_eq!(o.runs, 1, "--quick is one run unless --runs says otherwise");
+        assert_eq!(o.peers, PEERS.to_vec());
+        let o = parse(&args(&["--runs", "5", "--servers", "ours,ceiling"])).unwrap();
+        assert!(!o.quick && !o.check);
+        assert_eq!(o.runs, 5);
+        assert_eq!(o.peers, vec![Peer::Ours, Peer::Ceiling]);
+        assert!(parse(&args(&["--servers", "nginx"])).unwrap_err().contains("unknown server"));
+        assert!(parse(&args(&["--fast"])).unwrap_err().contains("--check"));
+    }
+
+    /// One report per scenario for `ours`, with `lost` set in the fan-out's.
+    fn results(scenarios: &[Scenario], lost: f64) -> HashMap<(usize, Peer), Vec<HashMap<String, f64>>> {
+        let mut results = HashMap::new();
+        for (i, s) in scenarios.iter().enumerate() {
+            let mut report = HashMap::from([
+                ("lost".to_owned(), 0.0),
+                ("reordered".to_owned(), 0.0),
+                ("rss_per_conn_kib".to_owned(), 18.0),
+            ]);
+            if s.name.starts_with("fan-out") {
+                report.insert("lost".to_owned(), lost);
+            }
+            results.insert((i, Peer::Ours), vec![report]);
+        }
+        results
+    }
+
+    #[test]
+    fn check_fails_on_a_lost_message_but_never_on_a_timing() {
+        let scenarios = scenarios(true);
+        let peers = [Peer::Ours];
+        let clean = results(&scenarios, 0.0);
+        let table = Table { scenarios: &scenarios, results: &clean, peers: &peers };
+        let targets = table.targets();
+        assert!(
+            targets.iter().any(|t| !t.correctness && !t.met),
+            "the idle target (18 KiB > 8) is missed, and is not a correctness target"
+        );
+        assert_eq!(broken_correctness(&targets), Vec::<String>::new());
+
+        let lossy = results(&scenarios, 3.0);
+        let table = Table { scenarios: &scenarios, results: &lossy, peers: &peers };
+        let broken = broken_correctness(&table.targets());
+        assert_eq!(broken.len(), 1, "{broken:?}");
+        assert!(broken[0].contains("(ours)") && broken[0].contains("lost 3"), "{}", broken[0]);
+    }
 }

@@ -21,6 +21,9 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         exec(cargo().args(["doc", "--workspace", "--no-deps"]).env("RUSTDOCFLAGS", "-D warnings"))
     })?;
     run_step("e2e", || crate::e2e::run(&[]))?;
+    // A one-run smoke of the benchmark, so that it keeps working; only its correctness
+    // counts (nothing lost, reordered or dropped), never its timings.
+    run_step("bench", || crate::bench::run(&["--quick".to_owned(), "--check".to_owned()]))?;
     eprintln!("==> ci: all steps passed");
     Ok(())
 }

@@ -16,7 +16,7 @@ use std::process::ExitCode;
 const TASKS: &[Task] = &[
     Task {
         name: "bench",
-        about: "benchmark: ours vs Node's socket.io and a ceiling probe (not in ci; --quick for a smoke run)",
+        about: "benchmark: ours vs Node's socket.io and a ceiling probe (ci runs --quick --check)",
         run: bench::run,
     },
     Task { name: "ci", about: "everything CI checks, in order, stopping at the first failure", run: ci::run },
