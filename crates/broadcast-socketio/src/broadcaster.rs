@@ -21,7 +21,7 @@
 //! dropped by the heartbeat timeout instead.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
@@ -139,7 +139,7 @@ impl SocketIoBroadcaster {
         socket.leave_all();
         let remote = remote_addr(&socket);
         let kill = self.kill_switch(sid);
-        self.shared.evicted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.shared.evicted.fetch_add(1, Ordering::Relaxed);
         metrics::overflow_disconnect();
         match kill {
             Some(kill) => {
@@ -166,14 +166,15 @@ impl SocketIoBroadcaster {
         })
     }
 
-    /// How many sockets are connected.
+    /// How many sockets are connected: one atomic read, counted as sockets connect and
+    /// disconnect (the count the connection limit applies to).
     pub fn connected(&self) -> usize {
-        self.io.sockets().len()
+        self.shared.guard.connected.load(Ordering::Acquire)
     }
 
     /// How many clients were disconnected for a full send buffer since the start.
     pub fn evicted(&self) -> usize {
-        self.shared.evicted.load(std::sync::atomic::Ordering::Relaxed)
+        self.shared.evicted.load(Ordering::Relaxed)
     }
 
     /// Every non-empty room and how many sockets are in it.
