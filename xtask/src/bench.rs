@@ -146,6 +146,7 @@ fn scenarios(quick: bool) -> Vec<Scenario> {
             args: args(&format!("idle --connections {} --hold {}", q(10_000, 1000), q(30, 6))),
             metrics: vec![
                 m("rss_per_conn_kib", "RSS KiB/conn", Unit::Plain),
+                m("rss_kept_pct", "% kept 8 s after close", Unit::Plain),
                 m("connect_per_s", "connects/s", Unit::Count),
                 m("connect_failures", "connect failures", Unit::Count),
                 m("dropped", "dropped conns", Unit::Count),

@@ -2,7 +2,9 @@
 //!
 //! The server's resident set (`VmRSS` in `/proc/<pid>/status`) is read before the first
 //! connect and after all connections were held, heartbeats going, for the hold time; the
-//! difference over the number of connections is the cost of one.
+//! difference over the number of connections is the cost of one. It is read once more
+//! `--settle` seconds after every client closed: how much of that memory the server still
+//! holds once its clients are gone.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
@@ -21,6 +23,9 @@ pub(crate) struct Opts {
     /// Seconds to hold them.
     #[arg(long, default_value_t = 30.0)]
     hold: f64,
+    /// Seconds to wait after the clients closed before reading the server's memory again.
+    #[arg(long, default_value_t = 8.0)]
+    settle: f64,
     /// The server's process id, for its memory; 0 skips the memory figures.
     #[arg(long, default_value_t = 0)]
     server_pid: u32,
@@ -66,11 +71,16 @@ pub(crate) async fn run(target: &Target, concurrency: usize, opts: &Opts) -> Res
     let _ = stop_tx.send(true);
     clients.join(Duration::from_secs(20)).await?;
     if memory {
+        tokio::time::sleep(Duration::from_secs_f64(opts.settle)).await;
+        let left = rss_kib(opts.server_pid)?;
         report("rss_before_kib", before);
         report("rss_connected_kib", at_connect);
         report("rss_after_kib", after);
         let per = after.saturating_sub(before) as f64 / connected.max(1) as f64;
         report("rss_per_conn_kib", format!("{per:.2}"));
+        report("rss_left_kib", left);
+        let kept = left.saturating_sub(before) as f64 / after.saturating_sub(before).max(1) as f64;
+        report("rss_kept_pct", format!("{:.1}", kept * 100.0));
     }
     report("dropped", dropped);
     report("lost", dropped + failures);

@@ -13,6 +13,8 @@ use clap::Parser;
 use manager_api::Manager;
 use tracing_subscriber::EnvFilter;
 
+mod memory;
+
 /// Flamenco Manager's REST API and Socket.IO web updates, on one port.
 ///
 /// Logging follows RUST_LOG (e.g. RUST_LOG=debug, or RUST_LOG=info,broadcast_socketio=debug);
@@ -71,6 +73,11 @@ struct Args {
     /// Seconds to wait for in-flight requests after SIGINT or SIGTERM before exiting anyway.
     #[arg(long, default_value_t = 10.0, value_name = "SECONDS")]
     shutdown_grace: f64,
+
+    /// Seconds between checks whether many web-update connections closed, after which the
+    /// memory they used is given back to the operating system; 0 never gives it back.
+    #[arg(long, default_value_t = 5.0, value_name = "SECONDS")]
+    memory_reclaim_interval: f64,
 }
 
 fn seconds(flag: &str, value: f64) -> Result<Duration, String> {
@@ -96,12 +103,17 @@ async fn main() -> Result<(), String> {
         allowed_origins: args.allowed_origins.clone(),
     };
     let grace = seconds("shutdown-grace", args.shutdown_grace)?;
+    let reclaim_every = seconds("memory-reclaim-interval", args.memory_reclaim_interval)?;
     raise_open_files_limit();
     let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
         .install_recorder()
         .map_err(|e| format!("cannot set up metrics: {e}"))?;
     let (web_updates, broadcaster) = broadcast_socketio::build(config);
     let broadcaster_for_metrics = broadcaster.clone();
+    if !reclaim_every.is_zero() {
+        let broadcaster = broadcaster.clone();
+        memory::spawn(reclaim_every, move || broadcaster.connected());
+    }
     let manager = Manager::in_memory(Arc::new(broadcaster.clone()));
     let limits = manager_api::Limits { json_body: args.max_json_body, image_body: args.max_image_body };
     let rest = manager_api::router_with_limits(manager, limits)

@@ -311,11 +311,19 @@ async fn bad_input_never_takes_the_server_down() {
     assert!(!m.logged("panicked"), "no handler panicked");
 }
 
+/// A process's resident set in KiB.
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("/proc status");
+    let line = status.lines().find_map(|l| l.strip_prefix("VmRSS:")).expect("VmRSS");
+    line.trim().trim_end_matches("kB").trim().parse().expect("VmRSS in kB")
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_connection_storm_all_receive_and_membership_recovers() {
-    let m = manager(&[]).await;
+async fn a_connection_storm_all_receive_and_membership_and_memory_recover() {
+    let m = manager(&["--memory-reclaim-interval", "0.2"]).await;
     let job = submit_job(&m).await;
     let baseline = metric(&metrics(&m).await, "webupdates_room_members{kind=\"Jobs\"}");
+    let rss_before = rss_kib(m.pid());
     let clients = 2000;
     let (ready_tx, mut ready_rx) = tokio::sync::mpsc::channel::<()>(clients);
     let (go_tx, _) = tokio::sync::broadcast::channel::<()>(1);
@@ -346,6 +354,7 @@ async fn a_connection_storm_all_receive_and_membership_recovers() {
         metric(&metrics(&m).await, "webupdates_room_members{kind=\"Jobs\"}"),
         baseline + clients as f64
     );
+    let rss_connected = rss_kib(m.pid());
     let _ = go_tx.send(());
     set_priority(&m, &job, 77).await;
     let mut received = Vec::new();
@@ -366,6 +375,25 @@ async fn a_connection_storm_all_receive_and_membership_recovers() {
         }
         assert!(Instant::now() < deadline, "membership did not recover:\n{text}");
         tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // What the 2,000 connections cost is given back to the operating system once they left
+    // (where the allocator can be asked to: Linux with glibc).
+    if cfg!(all(target_os = "linux", target_env = "gnu")) {
+        let grown = rss_connected.saturating_sub(rss_before);
+        assert!(grown > 10_000, "2,000 connections grew the resident set by only {grown} KiB");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let kept = rss_kib(m.pid()).saturating_sub(rss_before);
+            if kept * 2 < grown {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{kept} of the {grown} KiB the connections took is still resident after they left"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(metric(&metrics(&m).await, "memory_returned_bytes_total") > 0.0);
     }
 }
 
