@@ -103,7 +103,10 @@ impl Kill {
     }
 
     fn wrote<T>(&self, poll: Poll<io::Result<T>>) -> Poll<io::Result<T>> {
-        self.0.write_blocked.store(poll.is_pending(), Ordering::Relaxed);
+        let blocked = poll.is_pending();
+        if self.0.write_blocked.load(Ordering::Relaxed) != blocked {
+            self.0.write_blocked.store(blocked, Ordering::Relaxed);
+        }
         poll
     }
 
@@ -112,14 +115,33 @@ impl Kill {
         self.0.killed.load(Ordering::Acquire)
     }
 
-    fn check(&self, waker: &AtomicWaker, cx: &Context<'_>) -> io::Result<()> {
-        // Register first, then look: a kill in between still wakes this task.
-        waker.register(cx.waker());
-        if self.is_killed() {
-            Err(io::Error::new(io::ErrorKind::ConnectionAborted, "connection closed by the server"))
-        } else {
-            Ok(())
+    /// Runs one read or write of the connection, unless it was killed. Only an operation
+    /// that has to wait registers its task with the switch, so that a kill wakes it; one
+    /// that completes at once costs a single load.
+    fn guard<T>(
+        &self,
+        waker: &AtomicWaker,
+        cx: &mut Context<'_>,
+        op: impl FnOnce(&mut Context<'_>) -> Poll<io::Result<T>>,
+    ) -> Poll<io::Result<T>> {
+        fn killed<T>() -> Poll<io::Result<T>> {
+            Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::ConnectionAborted,
+                "connection closed by the server",
+            )))
         }
+        if self.is_killed() {
+            return killed();
+        }
+        let poll = op(cx);
+        if poll.is_pending() {
+            // Register, then look again: a kill in between still wakes this task.
+            waker.register(cx.waker());
+            if self.is_killed() {
+                return killed();
+            }
+        }
+        poll
     }
 }
 
@@ -144,20 +166,17 @@ impl AsyncRead for TrackedStream {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let this = &mut *self;
-        if let Err(e) = this.kill.check(&this.kill.0.reader, cx) {
-            return Poll::Ready(Err(e));
-        }
-        Pin::new(&mut this.inner).poll_read(cx, buf)
+        let inner = &mut this.inner;
+        this.kill.guard(&this.kill.0.reader, cx, |cx| Pin::new(inner).poll_read(cx, buf))
     }
 }
 
 impl AsyncWrite for TrackedStream {
     fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         let this = &mut *self;
-        if let Err(e) = this.kill.check(&this.kill.0.writer, cx) {
-            return Poll::Ready(Err(e));
-        }
-        this.kill.wrote(Pin::new(&mut this.inner).poll_write(cx, buf))
+        let inner = &mut this.inner;
+        let poll = this.kill.guard(&this.kill.0.writer, cx, |cx| Pin::new(inner).poll_write(cx, buf));
+        this.kill.wrote(poll)
     }
 
     fn poll_write_vectored(
@@ -166,10 +185,10 @@ impl AsyncWrite for TrackedStream {
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         let this = &mut *self;
-        if let Err(e) = this.kill.check(&this.kill.0.writer, cx) {
-            return Poll::Ready(Err(e));
-        }
-        this.kill.wrote(Pin::new(&mut this.inner).poll_write_vectored(cx, bufs))
+        let inner = &mut this.inner;
+        let poll =
+            this.kill.guard(&this.kill.0.writer, cx, |cx| Pin::new(inner).poll_write_vectored(cx, bufs));
+        this.kill.wrote(poll)
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -178,10 +197,9 @@ impl AsyncWrite for TrackedStream {
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = &mut *self;
-        if let Err(e) = this.kill.check(&this.kill.0.writer, cx) {
-            return Poll::Ready(Err(e));
-        }
-        this.kill.wrote(Pin::new(&mut this.inner).poll_flush(cx))
+        let inner = &mut this.inner;
+        let poll = this.kill.guard(&this.kill.0.writer, cx, |cx| Pin::new(inner).poll_flush(cx));
+        this.kill.wrote(poll)
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
