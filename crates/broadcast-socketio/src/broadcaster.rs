@@ -17,8 +17,9 @@
 //! and counted (`webupdates_overflow_disconnects_total`); the broadcast returns
 //! [`BroadcastError::Undelivered`]. The client reconnects with a fresh membership and
 //! re-subscribes, as Flamenco's frontend does, so it never shows a state with silently
-//! missing updates. A long-polling client's transport cannot be cut this way; it is
-//! dropped by the heartbeat timeout instead.
+//! missing updates. A long-polling client has no connection of its own to cut: its next
+//! request is refused instead (see `Guard::close` in the guard module), which makes
+//! socket.io-client drop the session and connect anew.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -146,12 +147,16 @@ impl SocketIoBroadcaster {
                 tracing::warn!(%sid, %remote, why, "disconnecting a client: closing its transport so it reconnects and resyncs");
                 kill.kill();
             }
+            None if socket.transport_type() == socketioxide::TransportType::Polling => {
+                tracing::warn!(%sid, %remote, why, "disconnecting a long-polling client: refusing its next request so it reconnects and resyncs");
+                self.shared.guard.close(&sid.to_string());
+            }
             None => tracing::warn!(
                 %sid,
                 %remote,
                 why,
-                "a client left every room but its transport cannot be closed here (long-polling, or not served \
-                 through TrackedListener); the heartbeat timeout will drop it"
+                "a client left every room but its websocket cannot be closed here (not served through \
+                 TrackedListener); the heartbeat timeout will drop it"
             ),
         }
     }

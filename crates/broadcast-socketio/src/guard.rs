@@ -6,7 +6,7 @@
 //! `connect_error` and retry with their usual back-off. Requests that are not for
 //! `/socket.io/` pass through untouched.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -28,6 +28,9 @@ pub(crate) struct Guard {
     /// The connection each websocket upgraded from long-polling runs on, by socket id; the
     /// handshake's own connection is in the socket's request parts.
     upgrades: Mutex<HashMap<String, Kill>>,
+    /// Long-polling sessions closed from this side: their requests are refused, which makes
+    /// the client drop the session and connect anew.
+    closed: Mutex<HashSet<String>>,
 }
 
 impl Guard {
@@ -36,9 +39,21 @@ impl Guard {
         self.upgrades.lock().unwrap_or_else(|p| p.into_inner()).get(sid).cloned()
     }
 
-    /// Forgets socket `sid`'s upgrade, once it is gone.
+    /// Closes long-polling session `sid` the only way HTTP allows: its next requests are
+    /// refused (`400`, as for a session that does not exist), so the client gives it up and
+    /// connects anew. The session itself ends at its heartbeat timeout.
+    pub(crate) fn close(&self, sid: &str) {
+        self.closed.lock().unwrap_or_else(|p| p.into_inner()).insert(sid.to_owned());
+    }
+
+    fn is_closed(&self, sid: &str) -> bool {
+        self.closed.lock().unwrap_or_else(|p| p.into_inner()).contains(sid)
+    }
+
+    /// Forgets socket `sid`'s upgrade and closing, once it is gone.
     pub(crate) fn forget(&self, sid: &str) {
         self.upgrades.lock().unwrap_or_else(|p| p.into_inner()).remove(sid);
+        self.closed.lock().unwrap_or_else(|p| p.into_inner()).remove(sid);
     }
 }
 
@@ -67,6 +82,10 @@ pub(crate) async fn check(State(shared): State<Arc<Shared>>, request: Request, n
             );
             metrics::refused("limit");
             return refuse(StatusCode::SERVICE_UNAVAILABLE, "too many connections, try again later");
+        }
+        Some(sid) if guard.is_closed(sid) => {
+            tracing::debug!(sid, "refused a request of a closed long-polling session");
+            return refuse(StatusCode::BAD_REQUEST, "session closed by the server: connect again");
         }
         Some(sid) if request.headers().contains_key(header::UPGRADE) => {
             if let Some(ConnectInfo(peer)) = request.extensions().get::<ConnectInfo<Peer>>() {

@@ -26,6 +26,9 @@ export const CLIENTS = {
   'v2-polling': (url) => ioV2(url, { ...common }),
   'v4-websocket': (url) => ioV4(url, { ...common, transports: ['websocket'] }),
   'v4-polling': (url) => ioV4(url, { ...common }),
+  // Long-polling that never upgrades, as behind a proxy that refuses websockets.
+  'v2-polling-only': (url) => ioV2(url, { ...common, transports: ['polling'] }),
+  'v4-polling-only': (url) => ioV4(url, { ...common, transports: ['polling'] }),
 };
 
 export function uuid() {

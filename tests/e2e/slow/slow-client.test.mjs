@@ -6,7 +6,7 @@
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { Client, SERVER_URL, socketRooms, eventually, withTimeout } from '../lib/harness.mjs';
+import { Client, SERVER_URL, socketRooms, eventually, withTimeout, uuid } from '../lib/harness.mjs';
 
 const require = createRequire(import.meta.url);
 const WebSocket = require('ws');
@@ -55,4 +55,49 @@ describe('a client that stops reading', () => {
     await eventually(async () => (await socketRooms(stalled.sid)) === null, 'the stalled client to be evicted');
     for (const o of observers) assert.deepEqual(await socketRooms(o.id), ['Chat', 'Jobs']);
   });
+});
+
+// A long-polling client cannot have its TCP connection cut: its requests come and go. When
+// its queue overflows it must not stay connected in no room, silently missing updates:
+// its next request is refused, so the client drops the session, connects anew and can
+// subscribe again.
+describe('a long-polling client that falls behind', () => {
+  const open = [];
+  after(() => open.forEach((c) => c.close()));
+
+  for (const kind of ['v2-polling-only', 'v4-polling-only']) {
+    it(`${kind}: is made to reconnect, and receives again after subscribing again`, async () => {
+      const job = uuid();
+      const client = await Client.connect(kind);
+      open.push(client);
+      const reasons = [];
+      client.socket.on('disconnect', (reason) => reasons.push(reason));
+      const firstId = client.id;
+      assert.equal(await client.ack('/subscription', { op: 'subscribe', type: 'job', uuid: job }), 'ok');
+
+      // 300 task updates at once: far more than the 16 packets its queue holds.
+      const burst = await fetch(`${SERVER_URL}/fixture/burst`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ job_id: job, count: 300 }),
+      });
+      assert.equal(burst.status, 500, 'the burst reports the updates it could not deliver');
+
+      await eventually(() => client.socket.connected && client.id !== firstId, 'a new session');
+      assert.deepEqual(reasons, ['transport error'], 'the client saw its transport fail, not a server disconnect');
+      const oldRooms = await socketRooms(firstId);
+      assert.ok(oldRooms === null || oldRooms.length === 0, `the old session is in no room: ${JSON.stringify(oldRooms)}`);
+      assert.deepEqual(await socketRooms(client.id), ['Chat', 'Jobs']);
+
+      assert.equal(await client.ack('/subscription', { op: 'subscribe', type: 'job', uuid: job }), 'ok');
+      const before = client.received.filter((m) => m.event === '/task').length;
+      const again = await fetch(`${SERVER_URL}/fixture/burst`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ job_id: job, count: 5 }),
+      });
+      assert.equal(again.status, 204);
+      await client.until((r) => r.filter((m) => m.event === '/task').length >= before + 5, 'the next 5 task updates');
+    });
+  }
 });
