@@ -1,6 +1,7 @@
 //! The adapter's handlers, driven over a real websocket by a raw Engine.IO client, for both
 //! protocol generations: default rooms, subscription acks and their order, chat, broadcasts
-//! through the `Broadcaster` trait, unknown events, disconnects.
+//! through the `Broadcaster` trait, unknown events, disconnects; and an HTTP long-polling
+//! session that falls behind.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -241,4 +242,47 @@ async fn a_client_that_stops_reading_is_evicted_and_delays_no_one() {
     assert_eq!(b.rooms_of(&slow.sid).map(|r| r.len()).unwrap_or(0), 0, "it left every room");
     // Its connection is closed: reading what it had buffered ends in an error or a close.
     assert!(slow.closed().await, "the slow client's connection was closed");
+}
+
+/// A long-polling client has no connection of its own to cut. When its queue overflows,
+/// its next request is refused like one for an unknown session, so socket.io-client gives
+/// the session up and connects anew, instead of staying connected in no room.
+#[tokio::test]
+async fn an_overflowed_long_polling_client_has_its_next_request_refused() {
+    let (addr, b) = server(Config { send_buffer: 4, ..Config::default() }).await;
+    let http = reqwest::Client::builder().timeout(WAIT).build().unwrap();
+    let base = format!("http://{addr}/socket.io/?EIO=4&transport=polling");
+    let open = http.get(&base).send().await.unwrap().text().await.unwrap();
+    let handshake: serde_json::Value = serde_json::from_str(open.strip_prefix('0').unwrap()).unwrap();
+    let session = format!("{base}&sid={}", handshake["sid"].as_str().unwrap());
+    assert_eq!(http.post(&session).body("40").send().await.unwrap().status(), 200);
+    let connect = http.get(&session).send().await.unwrap().text().await.unwrap();
+    // Packets in one long-polling response are separated by the record separator; the
+    // first heartbeat may come before the connect.
+    let connected = connect.split('\u{1e}').find_map(|p| p.strip_prefix("40")).expect("a connect packet");
+    let socket: serde_json::Value = serde_json::from_str(connected).unwrap();
+    let sid = socket["sid"].as_str().unwrap();
+    assert_eq!(b.rooms_of(sid), Some(vec!["Chat".to_owned(), "Jobs".to_owned()]));
+
+    // It does not poll while more chats than its queue holds go to `Chat`.
+    let mut chatter = RawClient::connect(addr, Eio::V3).await;
+    for id in 0..10 {
+        let ack = chatter.ack(id, r#"["/chat",{"name":"n","text":"t"}]"#).await;
+        assert_eq!(ack, serde_json::json!(["message sent successfully."]));
+    }
+    assert_eq!(b.rooms_of(sid), Some(vec![]), "evicted: in no room");
+    assert_eq!(b.evicted(), 1);
+    let refused = http.get(&session).send().await.unwrap();
+    assert_eq!(refused.status(), 400);
+    let body: serde_json::Value = serde_json::from_str(&refused.text().await.unwrap()).unwrap();
+    assert_eq!(body["code"], 400);
+    assert_eq!(http.post(&session).body("42[\"/chat\",{}]").send().await.unwrap().status(), 400);
+
+    // A new session is served as usual, and the rest of `Chat` never noticed.
+    let again = http.get(&base).send().await.unwrap().text().await.unwrap();
+    assert!(again.starts_with("0{"), "{again}");
+    assert_eq!(
+        chatter.ack(10, r#"["/chat",{"name":"n","text":"t"}]"#).await,
+        serde_json::json!(["message sent successfully."])
+    );
 }
