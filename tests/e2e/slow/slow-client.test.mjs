@@ -6,7 +6,7 @@
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { Client, SERVER_URL, socketRooms, eventually, withTimeout, uuid } from '../lib/harness.mjs';
+import { Client, SERVER_URL, socketRooms, eventually, withTimeout, uuid, burst } from '../lib/harness.mjs';
 
 const require = createRequire(import.meta.url);
 const WebSocket = require('ws');
@@ -73,15 +73,11 @@ describe('a long-polling client that falls behind', () => {
       const reasons = [];
       client.socket.on('disconnect', (reason) => reasons.push(reason));
       const firstId = client.id;
-      assert.equal(await client.ack('/subscription', { op: 'subscribe', type: 'job', uuid: job }), 'ok');
+      assert.equal(await client.subscribe('job', job), 'ok');
 
-      // 300 task updates at once: far more than the 16 packets its queue holds.
-      const burst = await fetch(`${SERVER_URL}/fixture/burst`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ job_id: job, count: 300 }),
-      });
-      assert.equal(burst.status, 500, 'the burst reports the updates it could not deliver');
+      // 300 task updates at once: far more than the 16 packets its queue holds. The burst
+      // reports the updates it could not deliver.
+      await burst(job, 300, { expect: 500 });
 
       await eventually(() => client.socket.connected && client.id !== firstId, 'a new session');
       assert.deepEqual(reasons, ['transport error'], 'the client saw its transport fail, not a server disconnect');
@@ -89,14 +85,9 @@ describe('a long-polling client that falls behind', () => {
       assert.ok(oldRooms === null || oldRooms.length === 0, `the old session is in no room: ${JSON.stringify(oldRooms)}`);
       assert.deepEqual(await socketRooms(client.id), ['Chat', 'Jobs']);
 
-      assert.equal(await client.ack('/subscription', { op: 'subscribe', type: 'job', uuid: job }), 'ok');
+      assert.equal(await client.subscribe('job', job), 'ok');
       const before = client.received.filter((m) => m.event === '/task').length;
-      const again = await fetch(`${SERVER_URL}/fixture/burst`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ job_id: job, count: 5 }),
-      });
-      assert.equal(again.status, 204);
+      await burst(job, 5);
       await client.until((r) => r.filter((m) => m.event === '/task').length >= before + 5, 'the next 5 task updates');
     });
   }
