@@ -311,19 +311,12 @@ async fn bad_input_never_takes_the_server_down() {
     assert!(!m.logged("panicked"), "no handler panicked");
 }
 
-/// A process's resident set in KiB.
-fn rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("/proc status");
-    let line = status.lines().find_map(|l| l.strip_prefix("VmRSS:")).expect("VmRSS");
-    line.trim().trim_end_matches("kB").trim().parse().expect("VmRSS in kB")
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_connection_storm_all_receive_and_membership_and_memory_recover() {
     let m = manager(&["--memory-reclaim-interval", "0.2"]).await;
     let job = submit_job(&m).await;
     let baseline = metric(&metrics(&m).await, "webupdates_room_members{kind=\"Jobs\"}");
-    let rss_before = rss_kib(m.pid());
+    let rss_before = m.resident_kib();
     let clients = 2000;
     let (ready_tx, mut ready_rx) = tokio::sync::mpsc::channel::<()>(clients);
     let (go_tx, _) = tokio::sync::broadcast::channel::<()>(1);
@@ -354,7 +347,7 @@ async fn a_connection_storm_all_receive_and_membership_and_memory_recover() {
         metric(&metrics(&m).await, "webupdates_room_members{kind=\"Jobs\"}"),
         baseline + clients as f64
     );
-    let rss_connected = rss_kib(m.pid());
+    let rss_connected = m.resident_kib();
     let _ = go_tx.send(());
     set_priority(&m, &job, 77).await;
     let mut received = Vec::new();
@@ -383,7 +376,7 @@ async fn a_connection_storm_all_receive_and_membership_and_memory_recover() {
         assert!(grown > 10_000, "2,000 connections grew the resident set by only {grown} KiB");
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
-            let kept = rss_kib(m.pid()).saturating_sub(rss_before);
+            let kept = m.resident_kib().saturating_sub(rss_before);
             if kept * 2 < grown {
                 break;
             }

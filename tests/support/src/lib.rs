@@ -218,6 +218,13 @@ impl ManagerProcess {
         self.child.id().expect("running")
     }
 
+    /// The process's resident set in KiB (`VmRSS` in `/proc/<pid>/status`).
+    pub fn resident_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).expect("/proc status");
+        let line = status.lines().find_map(|l| l.strip_prefix("VmRSS:")).expect("VmRSS");
+        line.trim().trim_end_matches("kB").trim().parse().expect("VmRSS in kB")
+    }
+
     /// Waits for the process to exit, at most `within`.
     pub async fn wait(&mut self, within: Duration) -> Option<std::process::ExitStatus> {
         tokio::time::timeout(within, self.child.wait()).await.ok().and_then(Result::ok)
