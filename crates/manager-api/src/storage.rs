@@ -81,7 +81,12 @@ impl<T: Clone> Ordered<T> {
     }
 
     fn all(&self) -> Vec<T> {
-        self.order.iter().filter_map(|id| self.items.get(id).cloned()).collect()
+        self.matching(|_| true)
+    }
+
+    /// The items `keep` accepts, in insertion order.
+    fn matching(&self, keep: impl Fn(&T) -> bool) -> Vec<T> {
+        self.order.iter().filter_map(|id| self.items.get(id)).filter(|t| keep(t)).cloned().collect()
     }
 
     fn put(&mut self, id: Uuid, item: T) {
@@ -159,27 +164,11 @@ impl Storage for InMemoryStorage {
     }
 
     fn tasks_of_job(&self, job_id: Uuid) -> Vec<Task> {
-        let state = self.read();
-        state
-            .tasks
-            .order
-            .iter()
-            .filter_map(|id| state.tasks.items.get(id))
-            .filter(|t| t.job_id == job_id)
-            .cloned()
-            .collect()
+        self.read().tasks.matching(|t| t.job_id == job_id)
     }
 
     fn tasks_of_worker(&self, worker_id: Uuid) -> Vec<Task> {
-        let state = self.read();
-        state
-            .tasks
-            .order
-            .iter()
-            .filter_map(|id| state.tasks.items.get(id))
-            .filter(|t| t.is_assigned_to(worker_id))
-            .cloned()
-            .collect()
+        self.read().tasks.matching(|t| t.is_assigned_to(worker_id))
     }
 
     fn put_task(&self, task: Task) {
