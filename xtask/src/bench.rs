@@ -5,7 +5,10 @@
 //! `--quick` is a smoke run of about a minute: fewer subscribers, shorter runs, one run.
 //! `--runs N` changes the number of runs (default 3), `--only NAME,..` runs only the
 //! scenarios whose names start with one of the NAMEs, `--servers ours,node,ceiling` picks
-//! the servers. `--check` also fails the run when any server lost, reordered or dropped
+//! the servers. `--baseline PATH` adds another manager binary (say, one built before a
+//! change) that runs wherever ours does, right after it in every run, with a column and an
+//! ours/baseline ratio of its own: on a shared machine only interleaved runs tell whether a
+//! change helped. `--check` also fails the run when any server lost, reordered or dropped
 //! anything (the timings are never checked: they are too noisy for a pass or fail), which
 //! is how `cargo xtask ci` runs `--quick` to keep the harness from rotting.
 //!
@@ -30,16 +33,20 @@ use crate::util::{ServerProcess, cargo, exec, project_root};
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 enum Peer {
     Ours,
+    /// The manager binary `--baseline` names.
+    Baseline,
     Node,
     Ceiling,
 }
 
+/// The servers a run has unless `--servers` or `--baseline` says otherwise.
 const PEERS: [Peer; 3] = [Peer::Ours, Peer::Node, Peer::Ceiling];
 
 impl Peer {
     fn name(self) -> &'static str {
         match self {
             Peer::Ours => "ours",
+            Peer::Baseline => "baseline",
             Peer::Node => "node",
             Peer::Ceiling => "ceiling",
         }
@@ -85,6 +92,14 @@ struct Scenario {
     metrics: Vec<Metric>,
     /// The load generator's own time limit, in seconds.
     timeout_s: u64,
+}
+
+impl Scenario {
+    /// Whether `peer` takes part: the baseline wherever ours does.
+    fn runs(&self, peer: Peer) -> bool {
+        let as_peer = if peer == Peer::Baseline { Peer::Ours } else { peer };
+        self.peers.contains(&as_peer)
+    }
 }
 
 fn scenarios(quick: bool) -> Vec<Scenario> {
@@ -190,10 +205,19 @@ struct Options {
     only: Vec<String>,
     peers: Vec<Peer>,
     check: bool,
+    /// The manager binary the baseline server runs.
+    baseline: Option<PathBuf>,
 }
 
 fn parse(args: &[String]) -> Result<Options, String> {
-    let mut o = Options { quick: false, runs: 3, only: Vec::new(), peers: PEERS.to_vec(), check: false };
+    let mut o = Options {
+        quick: false,
+        runs: 3,
+        only: Vec::new(),
+        peers: PEERS.to_vec(),
+        check: false,
+        baseline: None,
+    };
     let mut runs = None;
     let mut it = args.iter();
     while let Some(arg) = it.next() {
@@ -207,19 +231,29 @@ fn parse(args: &[String]) -> Result<Options, String> {
                 o.peers = value("--servers")?
                     .split(',')
                     .map(|s| {
-                        PEERS
+                        [Peer::Ours, Peer::Baseline, Peer::Node, Peer::Ceiling]
                             .into_iter()
                             .find(|p| p.name() == s)
                             .ok_or_else(|| format!("unknown server {s:?}"))
                     })
                     .collect::<Result<_, _>>()?
             }
+            "--baseline" => o.baseline = Some(PathBuf::from(value("--baseline")?)),
             _ => {
                 return Err(format!(
-                    "unexpected argument {arg:?} (takes --quick, --check, --runs N, --only NAMES, --servers NAMES)"
+                    "unexpected argument {arg:?} (takes --quick, --check, --runs N, --only NAMES, \
+                     --servers NAMES, --baseline PATH)"
                 ));
             }
         }
+    }
+    match (&o.baseline, o.peers.contains(&Peer::Baseline)) {
+        (None, true) => return Err("--servers baseline needs --baseline PATH".to_owned()),
+        (Some(_), false) => {
+            let after_ours = o.peers.iter().position(|&p| p == Peer::Ours).map_or(0, |i| i + 1);
+            o.peers.insert(after_ours, Peer::Baseline);
+        }
+        _ => {}
     }
     o.runs = runs.unwrap_or(if o.quick { 1 } else { 3 }).clamp(1, 20);
     Ok(o)
@@ -227,6 +261,11 @@ fn parse(args: &[String]) -> Result<Options, String> {
 
 pub(crate) fn run(args: &[String]) -> Result<(), String> {
     let opts = parse(args)?;
+    if let Some(path) = &opts.baseline
+        && !path.is_file()
+    {
+        return Err(format!("--baseline {}: no such file (it names a manager binary)", path.display()));
+    }
     let root = project_root();
     let target =
         std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"));
@@ -247,7 +286,8 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     if !pinned {
         eprintln!("warning: taskset or a second CPU is missing; servers and load generator are not pinned");
     }
-    let bins = Bins { release: target.join("release"), bench_dir };
+    let baseline = opts.baseline.as_ref().map(|p| if p.is_relative() { root.join(p) } else { p.clone() });
+    let bins = Bins { release: target.join("release"), bench_dir, baseline };
     let scenarios: Vec<Scenario> = scenarios(opts.quick)
         .into_iter()
         .filter(|s| opts.only.is_empty() || opts.only.iter().any(|o| s.name.starts_with(o.as_str())))
@@ -261,7 +301,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     let mut failures = Vec::new();
     for run in 1..=opts.runs {
         for (i, scenario) in scenarios.iter().enumerate() {
-            for &peer in scenario.peers.iter().filter(|p| opts.peers.contains(p)) {
+            for &peer in opts.peers.iter().filter(|&&p| scenario.runs(p)) {
                 eprintln!("==> run {run}/{}: {} on {}", opts.runs, scenario.name, peer.name());
                 let log = log_dir.join(format!("{}-{}-run{run}.log", peer.name(), slug(&scenario.name)));
                 match run_one(&bins, peer, scenario, pinned, &log) {
@@ -302,6 +342,8 @@ fn broken_correctness(targets: &[Target]) -> Vec<String> {
 struct Bins {
     release: PathBuf,
     bench_dir: PathBuf,
+    /// The `--baseline` manager binary.
+    baseline: Option<PathBuf>,
 }
 
 fn can_pin() -> bool {
@@ -392,10 +434,15 @@ fn run_bounded(cmd: &mut Command, limit: Duration) -> Result<String, String> {
 fn start_server(bins: &Bins, peer: Peer, cpu: Option<u32>, log_path: &Path) -> Result<ServerProcess, String> {
     let ping = PING_INTERVAL_S.to_string();
     let cmd = match peer {
-        Peer::Ours => {
+        Peer::Ours | Peer::Baseline => {
             let args = ["--listen", "127.0.0.1:0", "--ping-interval", &ping, "--max-connections", "50000"]
                 .map(String::from);
-            let mut cmd = launch(&bins.release.join("manager"), &args, cpu);
+            let program = match (peer, &bins.baseline) {
+                (Peer::Baseline, Some(baseline)) => baseline.clone(),
+                (Peer::Baseline, None) => return Err("no --baseline binary".to_owned()),
+                _ => bins.release.join("manager"),
+            };
+            let mut cmd = launch(&program, &args, cpu);
             // Warnings only, and the line that says where it listens.
             cmd.env("RUST_LOG", "warn,manager=info").env("NO_COLOR", "1");
             cmd
@@ -501,40 +548,37 @@ impl Table<'_> {
     }
 
     fn render(&self, opts: &Options, pinned: bool, took: Duration) -> String {
-        let mut rows = vec![[
-            "scenario".to_owned(),
-            "metric".to_owned(),
-            "ours".to_owned(),
-            "node".to_owned(),
-            "ceiling".to_owned(),
-            "ours/node".to_owned(),
-            "ours/ceiling".to_owned(),
-        ]];
+        // The baseline's column and ratio only when there is one.
+        let baseline = self.peers.contains(&Peer::Baseline);
+        let columns: Vec<Peer> = [Peer::Ours, Peer::Baseline, Peer::Node, Peer::Ceiling]
+            .into_iter()
+            .filter(|&p| p != Peer::Baseline || baseline)
+            .collect();
+        let against: Vec<Peer> = columns.iter().copied().filter(|&p| p != Peer::Ours).collect();
+        let mut header = vec!["scenario".to_owned(), "metric".to_owned()];
+        header.extend(columns.iter().map(|p| p.name().to_owned()));
+        header.extend(against.iter().map(|p| format!("ours/{}", p.name())));
+        let mut rows = vec![header];
         for (i, s) in self.scenarios.iter().enumerate() {
             for (j, metric) in s.metrics.iter().enumerate() {
                 let cell = |p: Peer| {
-                    if s.peers.contains(&p) && self.peers.contains(&p) {
-                        self.get(i, p, metric.key)
-                    } else {
-                        None
-                    }
+                    if s.runs(p) && self.peers.contains(&p) { self.get(i, p, metric.key) } else { None }
                 };
-                let (ours, node, ceiling) = (cell(Peer::Ours), cell(Peer::Node), cell(Peer::Ceiling));
                 // Ratios of counts that should be zero, or of ratios, say nothing.
                 let ratios = !["lost", "reordered", "dropped", "connect_failures", "leaked", "growth"]
                     .contains(&metric.key);
-                rows.push([
-                    if j == 0 { s.name.clone() } else { String::new() },
-                    metric.label.to_owned(),
-                    fmt_cell(ours, metric.unit),
-                    fmt_cell(node, metric.unit),
-                    fmt_cell(ceiling, metric.unit),
-                    if ratios { ratio(ours, node) } else { String::new() },
-                    if ratios { ratio(ours, ceiling) } else { String::new() },
-                ]);
+                let mut row =
+                    vec![if j == 0 { s.name.clone() } else { String::new() }, metric.label.to_owned()];
+                row.extend(columns.iter().map(|&p| fmt_cell(cell(p), metric.unit)));
+                row.extend(
+                    against
+                        .iter()
+                        .map(|&p| if ratios { ratio(cell(Peer::Ours), cell(p)) } else { String::new() }),
+                );
+                rows.push(row);
             }
         }
-        let mut widths = [0usize; 7];
+        let mut widths = vec![0usize; rows[0].len()];
         for row in &rows {
             for (w, c) in widths.iter_mut().zip(row) {
                 *w = (*w).max(c.chars().count());
@@ -551,7 +595,7 @@ impl Table<'_> {
         );
         for (n, row) in rows.iter().enumerate() {
             let mut line = String::new();
-            for (k, (c, w)) in row.iter().zip(widths).enumerate() {
+            for (k, (c, &w)) in row.iter().zip(&widths).enumerate() {
                 if k < 2 {
                     let _ = write!(line, "{c:<w$}  ");
                 } else {
@@ -560,7 +604,8 @@ impl Table<'_> {
             }
             let _ = writeln!(out, "{}", line.trim_end());
             if n == 0 {
-                let _ = writeln!(out, "{}", "-".repeat(widths.iter().sum::<usize>() + 12));
+                let _ =
+                    writeln!(out, "{}", "-".repeat(widths.iter().sum::<usize>() + 2 * (widths.len() - 1)));
             }
         }
         out
@@ -662,6 +707,7 @@ impl Table<'_> {
                     correctness: true,
                     name: match peer {
                         Peer::Ours => "zero lost/reordered everywhere (ours)",
+                        Peer::Baseline => "zero lost/reordered everywhere (baseline)",
                         Peer::Node => "zero lost/reordered everywhere (node)",
                         Peer::Ceiling => "zero lost/reordered everywhere (ceiling)",
                     },
@@ -695,7 +741,7 @@ impl Table<'_> {
                     json_str(metric.key),
                     json_str(metric.label)
                 );
-                for &peer in self.peers.iter().filter(|p| s.peers.contains(p)) {
+                for &peer in self.peers.iter().filter(|&&p| s.runs(p)) {
                     let runs: Vec<String> = self
                         .results
                         .get(&(i, peer))
@@ -774,6 +820,54 @@ mod tests {
         assert_eq!(o.peers, vec![Peer::Ours, Peer::Ceiling]);
         assert!(parse(&args(&["--servers", "nginx"])).unwrap_err().contains("unknown server"));
         assert!(parse(&args(&["--fast"])).unwrap_err().contains("--check"));
+    }
+
+    #[test]
+    fn a_baseline_runs_right_after_ours_wherever_ours_runs() {
+        let o = parse(&args(&["--baseline", "/tmp/manager-before"])).unwrap();
+        assert_eq!(o.peers, vec![Peer::Ours, Peer::Baseline, Peer::Node, Peer::Ceiling]);
+        assert_eq!(o.baseline.as_deref(), Some(Path::new("/tmp/manager-before")));
+        let o = parse(&args(&["--servers", "ours,baseline", "--baseline", "old"])).unwrap();
+        assert_eq!(o.peers, vec![Peer::Ours, Peer::Baseline]);
+        assert!(parse(&args(&["--servers", "baseline"])).unwrap_err().contains("--baseline PATH"));
+        assert!(parse(&args(&["--baseline"])).unwrap_err().contains("needs a value"));
+
+        let scenarios = scenarios(true);
+        for s in &scenarios {
+            assert_eq!(s.runs(Peer::Baseline), s.runs(Peer::Ours), "{}", s.name);
+        }
+        let fan_out = scenarios.iter().position(|s| s.name.starts_with("fan-out")).unwrap();
+        let report = |d: f64| vec![HashMap::from([("deliveries_per_s".to_owned(), d)])];
+        let results = HashMap::from([
+            ((fan_out, Peer::Ours), report(1_200_000.0)),
+            ((fan_out, Peer::Baseline), report(1_000_000.0)),
+        ]);
+        let peers = [Peer::Ours, Peer::Baseline];
+        let table = Table { scenarios: &scenarios, results: &results, peers: &peers };
+        let o = parse(&args(&["--servers", "ours,baseline", "--baseline", "old"])).unwrap();
+        let text = table.render(&o, true, Duration::from_secs(1));
+        let header = text.lines().nth(1).unwrap();
+        let columns: Vec<&str> = header.split_whitespace().collect();
+        assert_eq!(
+            columns,
+            [
+                "scenario",
+                "metric",
+                "ours",
+                "baseline",
+                "node",
+                "ceiling",
+                "ours/baseline",
+                "ours/node",
+                "ours/ceiling"
+            ]
+        );
+        let row = text.lines().find(|l| l.contains("deliveries/s")).unwrap();
+        assert!(row.contains("1.20M") && row.contains("1.00M") && row.contains("1.20x"), "{row}");
+
+        let without = Table { scenarios: &scenarios, results: &results, peers: &[Peer::Ours] };
+        let text = without.render(&parse(&[]).unwrap(), true, Duration::from_secs(1));
+        assert!(!text.contains("baseline"), "no baseline column unless asked for:\n{text}");
     }
 
     /// One report per scenario for `ours`, with `lost` set in the fan-out's.
