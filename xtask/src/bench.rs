@@ -261,11 +261,16 @@ fn parse(args: &[String]) -> Result<Options, String> {
 
 pub(crate) fn run(args: &[String]) -> Result<(), String> {
     let opts = parse(args)?;
-    if let Some(path) = &opts.baseline
-        && !path.is_file()
-    {
-        return Err(format!("--baseline {}: no such file (it names a manager binary)", path.display()));
-    }
+    // Relative to where the command was typed, like any other path argument.
+    let baseline = match &opts.baseline {
+        Some(path) if path.is_file() => {
+            Some(std::path::absolute(path).map_err(|e| format!("--baseline {}: {e}", path.display()))?)
+        }
+        Some(path) => {
+            return Err(format!("--baseline {}: no such file (it names a manager binary)", path.display()));
+        }
+        None => None,
+    };
     let root = project_root();
     let target =
         std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"));
@@ -286,7 +291,6 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     if !pinned {
         eprintln!("warning: taskset or a second CPU is missing; servers and load generator are not pinned");
     }
-    let baseline = opts.baseline.as_ref().map(|p| if p.is_relative() { root.join(p) } else { p.clone() });
     let bins = Bins { release: target.join("release"), bench_dir, baseline };
     let scenarios: Vec<Scenario> = scenarios(opts.quick)
         .into_iter()
