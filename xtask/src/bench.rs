@@ -29,7 +29,7 @@ use std::time::{Duration, Instant};
 
 use crate::util::{ServerProcess, cargo, exec, project_root};
 
-/// The servers under test, in table order.
+/// The servers under test.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 enum Peer {
     Ours,
@@ -38,6 +38,9 @@ enum Peer {
     Node,
     Ceiling,
 }
+
+/// Every server, in table order.
+const ALL_PEERS: [Peer; 4] = [Peer::Ours, Peer::Baseline, Peer::Node, Peer::Ceiling];
 
 /// The servers a run has unless `--servers` or `--baseline` says otherwise.
 const PEERS: [Peer; 3] = [Peer::Ours, Peer::Node, Peer::Ceiling];
@@ -231,7 +234,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
                 o.peers = value("--servers")?
                     .split(',')
                     .map(|s| {
-                        [Peer::Ours, Peer::Baseline, Peer::Node, Peer::Ceiling]
+                        ALL_PEERS
                             .into_iter()
                             .find(|p| p.name() == s)
                             .ok_or_else(|| format!("unknown server {s:?}"))
@@ -554,10 +557,7 @@ impl Table<'_> {
     fn render(&self, opts: &Options, pinned: bool, took: Duration) -> String {
         // The baseline's column and ratio only when there is one.
         let baseline = self.peers.contains(&Peer::Baseline);
-        let columns: Vec<Peer> = [Peer::Ours, Peer::Baseline, Peer::Node, Peer::Ceiling]
-            .into_iter()
-            .filter(|&p| p != Peer::Baseline || baseline)
-            .collect();
+        let columns: Vec<Peer> = ALL_PEERS.into_iter().filter(|&p| p != Peer::Baseline || baseline).collect();
         let against: Vec<Peer> = columns.iter().copied().filter(|&p| p != Peer::Ours).collect();
         let mut header = vec!["scenario".to_owned(), "metric".to_owned()];
         header.extend(columns.iter().map(|p| p.name().to_owned()));
