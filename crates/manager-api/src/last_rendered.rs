@@ -47,7 +47,7 @@ impl Manager {
         }
         let (update, _order) = self
             .change(|storage| {
-                let task = storage.task(task_id).ok_or(Error::task_not_found(task_id))?;
+                let task = storage.task(task_id)?.ok_or(Error::task_not_found(task_id))?;
                 if !task.is_assigned_to(worker.id) {
                     return Err(Error::conflict(format!(
                         "task {task_id} is not assigned to worker {}",
@@ -61,7 +61,7 @@ impl Manager {
                     received: now(),
                 };
                 let thumbnail = image_info(task.job_id, &image);
-                storage.put_last_rendered(task.job_id, image);
+                storage.put_last_rendered(task.job_id, image)?;
                 Ok(LastRenderedUpdate { job_id: task.job_id, task_id, thumbnail })
             })
             .await?;
@@ -72,6 +72,6 @@ impl Manager {
     /// The newest image of the job `job_id`, if it has one.
     pub fn last_rendered(&self, job_id: Uuid) -> Result<Option<LastRenderedImage>, Error> {
         self.job(job_id)?;
-        Ok(self.storage().last_rendered(job_id))
+        Ok(self.storage().last_rendered(job_id)?)
     }
 }

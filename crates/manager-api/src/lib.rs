@@ -51,7 +51,7 @@ pub use error::Error;
 pub use http::{ErrorBody, Limits, WORKER_AUTH_REALM, router, router_with_limits};
 pub use last_rendered::{IMAGE_TYPES, JOB_FILES_PREFIX};
 pub use scheduler::Scheduled;
-pub use storage::{InMemoryStorage, Storage};
+pub use storage::{InMemoryStorage, JobFile, OpenError, SqliteStorage, Storage, StorageError, StorageResult};
 
 /// The manager's services over one [`Storage`] and one [`Broadcaster`]. Cheap to clone:
 /// clones share everything.
@@ -61,7 +61,7 @@ pub struct Manager {
 }
 
 struct Inner {
-    storage: Arc<dyn Storage>,
+    storage: Arc<dyn Storage + Send + Sync>,
     notifier: Notifier,
     /// Serialises read-change-store-broadcast sequences (see [`Manager::change`]).
     writes: tokio::sync::Mutex<()>,
@@ -75,7 +75,7 @@ impl std::fmt::Debug for Manager {
 
 impl Manager {
     /// Services keeping their state in `storage` and broadcasting through `broadcaster`.
-    pub fn new(storage: Arc<dyn Storage>, broadcaster: Arc<dyn Broadcaster>) -> Self {
+    pub fn new(storage: Arc<dyn Storage + Send + Sync>, broadcaster: Arc<dyn Broadcaster>) -> Self {
         Manager {
             inner: Arc::new(Inner {
                 storage,
@@ -96,7 +96,8 @@ impl Manager {
     }
 
     /// Runs `change` under the write lock, so its reads and writes are not interleaved
-    /// with another request's. `change` is synchronous. The lock comes back with the
+    /// with another request's, as one unit of the store ([`Storage::atomically`]: with
+    /// SQLite, one transaction, committed before this returns). `change` is synchronous. The lock comes back with the
     /// result: the caller holds it while it broadcasts what changed, so that updates leave
     /// in the order the changes were made (two requests changing one job never reach the
     /// pages in the opposite order). Broadcasting only queues updates; it does not wait for
@@ -106,7 +107,14 @@ impl Manager {
         change: impl FnOnce(&dyn Storage) -> Result<T, Error>,
     ) -> Result<(T, tokio::sync::MutexGuard<'_, ()>), Error> {
         let order = self.inner.writes.lock().await;
-        let value = change(self.storage())?;
+        let mut change = Some(change);
+        let mut value = None;
+        self.storage().atomically(&mut |storage| {
+            let change = change.take().ok_or_else(|| Error::invalid("a change ran twice"))?;
+            value = Some(change(storage)?);
+            Ok(())
+        })?;
+        let value = value.ok_or_else(|| Error::invalid("a change did not run"))?;
         Ok((value, order))
     }
 

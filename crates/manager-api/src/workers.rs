@@ -17,24 +17,29 @@ fn secrets_match(a: &str, b: &str) -> bool {
 }
 
 /// Puts every task the worker is executing back in the queue, taken from it.
-fn requeue_tasks_of(storage: &dyn Storage, worker: &Worker, why: &str, now: Timestamp) -> Vec<Notification> {
+fn requeue_tasks_of(
+    storage: &dyn Storage,
+    worker: &Worker,
+    why: &str,
+    now: Timestamp,
+) -> Result<Vec<Notification>, Error> {
     let mut notifications = Vec::new();
-    for mut task in storage.tasks_of_worker(worker.id) {
+    for mut task in storage.tasks_of_worker(worker.id)? {
         if task.status != TaskStatus::Active {
             continue;
         }
         task.worker = None;
         task.activity = format!("Task was requeued by the manager because {why}");
-        notifications.extend(crate::jobs::change_task_status(storage, task, TaskStatus::Queued, now));
+        notifications.extend(crate::jobs::change_task_status(storage, task, TaskStatus::Queued, now)?);
     }
-    notifications
+    Ok(notifications)
 }
 
 impl Manager {
     /// The worker `worker_id`, when `secret` is its secret; `Unauthorized` otherwise, with
     /// the same message for an unknown worker and a wrong secret.
     pub fn authenticate_worker(&self, worker_id: Uuid, secret: &str) -> Result<Worker, Error> {
-        match self.storage().worker(worker_id) {
+        match self.storage().worker(worker_id)? {
             Some(worker) if secrets_match(&worker.secret, secret) => Ok(worker),
             _ => Err(Error::Unauthorized("unknown worker or wrong secret".to_owned())),
         }
@@ -42,7 +47,7 @@ impl Manager {
 
     /// The worker `worker_id`.
     pub fn worker(&self, worker_id: Uuid) -> Result<Worker, Error> {
-        self.storage().worker(worker_id).ok_or(Error::worker_not_found(worker_id))
+        self.storage().worker(worker_id)?.ok_or(Error::worker_not_found(worker_id))
     }
 
     /// Registers a new worker, `offline` until it signs on, and broadcasts it.
@@ -76,7 +81,7 @@ impl Manager {
         };
         let (_, _order) = self
             .change(|storage| {
-                storage.put_worker(worker.clone());
+                storage.put_worker(worker.clone())?;
                 Ok(())
             })
             .await?;
@@ -94,7 +99,7 @@ impl Manager {
     ) -> Result<WorkerStateChange, Error> {
         let ((worker, previous), _order) = self
             .change(|storage| {
-                let mut worker = storage.worker(worker_id).ok_or(Error::worker_not_found(worker_id))?;
+                let mut worker = storage.worker(worker_id)?.ok_or(Error::worker_not_found(worker_id))?;
                 let previous = worker.status;
                 let now = now();
                 worker.name = sign_on.name;
@@ -107,7 +112,7 @@ impl Manager {
                 worker.status = WorkerStatus::Starting;
                 worker.updated = now;
                 worker.last_seen = Some(now);
-                storage.put_worker(worker.clone());
+                storage.put_worker(worker.clone())?;
                 Ok((worker, previous))
             })
             .await?;
@@ -121,7 +126,7 @@ impl Manager {
     pub async fn worker_state_changed(&self, worker_id: Uuid, status: WorkerStatus) -> Result<(), Error> {
         let ((worker, previous), _order) = self
             .change(|storage| {
-                let mut worker = storage.worker(worker_id).ok_or(Error::worker_not_found(worker_id))?;
+                let mut worker = storage.worker(worker_id)?.ok_or(Error::worker_not_found(worker_id))?;
                 let previous = worker.status;
                 let now = now();
                 worker.status = status;
@@ -130,7 +135,7 @@ impl Manager {
                 }
                 worker.updated = now;
                 worker.last_seen = Some(now);
-                storage.put_worker(worker.clone());
+                storage.put_worker(worker.clone())?;
                 Ok((worker, previous))
             })
             .await?;
@@ -143,7 +148,7 @@ impl Manager {
     pub async fn sign_off(&self, worker_id: Uuid) -> Result<(), Error> {
         let (notifications, _order) = self
             .change(|storage| {
-                let mut worker = storage.worker(worker_id).ok_or(Error::worker_not_found(worker_id))?;
+                let mut worker = storage.worker(worker_id)?.ok_or(Error::worker_not_found(worker_id))?;
                 let previous = worker.status;
                 let now = now();
                 worker.status = WorkerStatus::Offline;
@@ -152,14 +157,14 @@ impl Manager {
                 }
                 worker.updated = now;
                 worker.last_seen = Some(now);
-                storage.put_worker(worker.clone());
+                storage.put_worker(worker.clone())?;
                 let mut notifications = vec![notify::worker_updated(worker.to_update(Some(previous)))];
                 notifications.extend(requeue_tasks_of(
                     storage,
                     &worker,
                     "the worker assigned to it signed off",
                     now,
-                ));
+                )?);
                 Ok(notifications)
             })
             .await?;
@@ -176,10 +181,10 @@ impl Manager {
     ) -> Result<(), Error> {
         let (worker, _order) = self
             .change(|storage| {
-                let mut worker = storage.worker(worker_id).ok_or(Error::worker_not_found(worker_id))?;
+                let mut worker = storage.worker(worker_id)?.ok_or(Error::worker_not_found(worker_id))?;
                 worker.status_change = Some(change);
                 worker.updated = now();
-                storage.put_worker(worker.clone());
+                storage.put_worker(worker.clone())?;
                 Ok(worker)
             })
             .await?;
@@ -192,11 +197,11 @@ impl Manager {
     pub async fn delete_worker(&self, worker_id: Uuid) -> Result<(), Error> {
         let (notifications, _order) = self
             .change(|storage| {
-                let worker = storage.worker(worker_id).ok_or(Error::worker_not_found(worker_id))?;
+                let worker = storage.worker(worker_id)?.ok_or(Error::worker_not_found(worker_id))?;
                 let now = now();
                 let mut notifications =
-                    requeue_tasks_of(storage, &worker, "the worker assigned to it was deleted", now);
-                storage.remove_worker(worker_id);
+                    requeue_tasks_of(storage, &worker, "the worker assigned to it was deleted", now)?;
+                storage.remove_worker(worker_id)?;
                 notifications.push(notify::worker_deleted(worker.to_update(None), now));
                 Ok(notifications)
             })

@@ -28,8 +28,10 @@ pub(super) async fn delete_worker(
 }
 
 /// `GET /api/v3/worker-mgt/tags`: the `WorkerTagList`.
-pub(super) async fn fetch_worker_tags(State(manager): State<Manager>) -> axum::Json<WorkerTagList> {
-    axum::Json(WorkerTagList { tags: manager.worker_tags().iter().map(|t| t.to_payload()).collect() })
+pub(super) async fn fetch_worker_tags(
+    State(manager): State<Manager>,
+) -> Result<axum::Json<WorkerTagList>, Error> {
+    Ok(axum::Json(WorkerTagList { tags: manager.worker_tags()?.iter().map(|t| t.to_payload()).collect() }))
 }
 
 /// `POST /api/v3/worker-mgt/tags`: 200 with the created `WorkerTag`, its id assigned.

@@ -379,7 +379,7 @@ async fn concurrent_requests_each_store_and_broadcast_once() {
     for handle in handles {
         handle.await.unwrap();
     }
-    assert_eq!(manager.storage().jobs().len(), 21);
+    assert_eq!(manager.storage().jobs().unwrap().len(), 21);
     let jobs = recorder.events(Room::Jobs);
     assert_eq!(jobs.len(), 41);
     let new_jobs: std::collections::HashSet<Value> =

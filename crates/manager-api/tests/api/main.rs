@@ -8,6 +8,7 @@
 mod bad_input;
 mod flows;
 mod jobs;
+mod storage;
 mod support;
 mod tasks;
 mod worker;
