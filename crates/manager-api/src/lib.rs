@@ -9,7 +9,9 @@
 //! - [`Manager`]: the services ([`Manager::new`] with any [`Storage`], or
 //!   [`Manager::in_memory`]). Its methods live one file per concept: `jobs.rs`
 //!   ([`Manager::submit_job`], [`Manager::set_job_priority`], ...), `tasks.rs`,
-//!   `scheduler.rs`, `workers.rs`, `worker_tags.rs`, `last_rendered.rs`.
+//!   `scheduler.rs`, `workers.rs`, `worker_tags.rs`, `last_rendered.rs`, `task_logs.rs`.
+//! - [`Storage`]: where state is kept: [`InMemoryStorage`] or [`SqliteStorage`]
+//!   (`storage/`).
 //! - [`router`]: every REST route, Flamenco's paths, on top of a [`Manager`] (`http/`).
 //! - [`job_types`]: the built-in job compilers; [`state_machine`]: the status rules.
 //!
@@ -38,6 +40,7 @@ mod scheduler;
 pub mod schema;
 pub mod state_machine;
 mod storage;
+mod task_logs;
 mod tasks;
 mod worker_tags;
 mod workers;
@@ -52,6 +55,7 @@ pub use http::{ErrorBody, Limits, WORKER_AUTH_REALM, router, router_with_limits}
 pub use last_rendered::{IMAGE_TYPES, JOB_FILES_PREFIX};
 pub use scheduler::Scheduled;
 pub use storage::{InMemoryStorage, JobFile, OpenError, SqliteStorage, Storage, StorageError, StorageResult};
+pub use task_logs::{LOG_TAIL_BYTES, cut_tail};
 
 /// The manager's services over one [`Storage`] and one [`Broadcaster`]. Cheap to clone:
 /// clones share everything.

@@ -244,6 +244,19 @@ impl AssignedTask {
     }
 }
 
+/// `TaskLogInfo`: where a task's log can be downloaded, and its size.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TaskLogInfo {
+    /// The task's UUID.
+    pub task_id: Uuid,
+    /// Its job's UUID.
+    pub job_id: Uuid,
+    /// The URL path that serves the whole log.
+    pub url: String,
+    /// The log's size in bytes.
+    pub size: u64,
+}
+
 /// `WorkerTagList`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct WorkerTagList {

@@ -1,8 +1,8 @@
 //! The REST API: Flamenco's paths, bodies and status codes on top of [`Manager`].
 //!
 //! One file per group of routes: `jobs.rs`, `tasks.rs`, `worker.rs` (what workers call,
-//! behind basic auth), `worker_mgt.rs` (worker management and tags), `job_files.rs` (the
-//! last-rendered images), `meta.rs` (version and fallbacks). `extract.rs` and `auth.rs`
+//! behind basic auth), `worker_mgt.rs` (worker management and tags), `job_files.rs` (task logs
+//! and last-rendered images), `meta.rs` (version and fallbacks). `extract.rs` and `auth.rs`
 //! hold the extractors, `error.rs` the `Error` body every failure answers with.
 //!
 //! Handlers only translate: HTTP in, one service call, HTTP out. They never broadcast.
@@ -87,7 +87,9 @@ pub fn router_with_limits(manager: Manager, limits: Limits) -> Router {
                 .put(worker_mgt::update_worker_tag)
                 .delete(worker_mgt::delete_worker_tag),
         )
-        .route("/job-files/{job_id}/{file_name}", get(job_files::job_file))
+        .route("/api/v3/tasks/{task_id}/log", get(job_files::task_log_info))
+        .route("/api/v3/tasks/{task_id}/logtail", get(job_files::task_log_tail))
+        .route("/job-files/{*path}", get(job_files::job_file))
         .fallback(meta::no_route)
         .method_not_allowed_fallback(meta::method_not_allowed)
         .layer(DefaultBodyLimit::max(limits.json_body))

@@ -25,6 +25,7 @@ use uuid::Uuid;
 
 pub use error::{StorageError, StorageResult};
 pub use files::JobFile;
+pub(crate) use files::job_dir;
 pub use memory::InMemoryStorage;
 pub use sqlite::{OpenError, SqliteStorage};
 

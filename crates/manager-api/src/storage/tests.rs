@@ -215,6 +215,7 @@ fn sqlite_keeps_everything_across_reopening_and_rolls_back_refused_changes() {
         atomically(&store, |s| {
             s.put_job(kept.clone())?;
             s.put_task(t.clone())?;
+            s.put_last_rendered(kept.id, image(&t, "image/png", b"\x89PNG kept"))?;
             s.append_task_log(kept.id, t.id, "log ✓\n")
         });
         let refused = store.atomically(&mut |s| {
@@ -228,6 +229,8 @@ fn sqlite_keeps_everything_across_reopening_and_rolls_back_refused_changes() {
     assert_eq!(store.jobs().unwrap(), std::slice::from_ref(&kept));
     assert_eq!(store.tasks_of_job(kept.id).unwrap(), std::slice::from_ref(&t));
     assert_eq!(store.read_task_log(kept.id, t.id, 0).unwrap().as_deref(), Some("log ✓\n".as_bytes()));
+    let kept_image = store.last_rendered(kept.id).unwrap().expect("the image is kept");
+    assert_eq!((kept_image.task_id, &kept_image.bytes[..]), (t.id, &b"\x89PNG kept"[..]));
 }
 
 #[test]
@@ -299,4 +302,35 @@ fn sqlite_refuses_what_it_cannot_trust() {
     std::fs::write(&unwritable, b"").unwrap();
     let error = SqliteStorage::open(&dir.path().join("ok.sqlite"), &unwritable).unwrap_err().to_string();
     assert!(error.starts_with(&format!("cannot use the storage path {}", unwritable.display())), "{error}");
+}
+
+#[test]
+fn sqlite_job_files_never_follow_a_link_out_of_the_storage_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = dir.path().join("files");
+    let store = SqliteStorage::open(&dir.path().join("db.sqlite"), &files).unwrap();
+    let outside = dir.path().join("outside");
+    std::fs::create_dir_all(&outside).unwrap();
+
+    // A job folder that is a link to a folder outside, holding a "log".
+    let (linked_job, task_id) = (Uuid::new_v4(), Uuid::new_v4());
+    std::fs::write(outside.join(format!("task-{task_id}.txt")), "secret\n").unwrap();
+    let job_dir = files.join(files::job_dir(linked_job));
+    std::fs::create_dir_all(job_dir.parent().unwrap()).unwrap();
+    std::os::unix::fs::symlink(&outside, &job_dir).unwrap();
+    assert_eq!(store.read_task_log(linked_job, task_id, 0).unwrap(), None);
+    assert_eq!(store.task_log_size(linked_job, task_id).unwrap(), None);
+    assert!(store.append_task_log(linked_job, task_id, "more\n").is_err());
+    assert_eq!(std::fs::read_to_string(outside.join(format!("task-{task_id}.txt"))).unwrap(), "secret\n");
+
+    // A log file that is itself a link to a file outside.
+    let (job_id, task_id) = (Uuid::new_v4(), Uuid::new_v4());
+    let secret = outside.join("passwd");
+    std::fs::write(&secret, "root:x:0:0\n").unwrap();
+    let log = files.join(JobFile::TaskLog { job_id, task_id }.relative_path());
+    std::fs::create_dir_all(log.parent().unwrap()).unwrap();
+    std::os::unix::fs::symlink(&secret, &log).unwrap();
+    assert_eq!(store.read_task_log(job_id, task_id, 0).unwrap(), None);
+    assert!(store.append_task_log(job_id, task_id, "more\n").is_err());
+    assert_eq!(std::fs::read_to_string(&secret).unwrap(), "root:x:0:0\n");
 }

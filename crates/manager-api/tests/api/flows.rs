@@ -174,8 +174,8 @@ async fn a_render_job_from_submission_to_completion() {
     let last_rendered = recorder.events(Room::LastRendered);
     assert_eq!(last_rendered.len(), 2);
     assert_eq!(last_rendered[1].1["task_id"], json!(done[1].0));
-    assert_eq!(last_rendered[1].1["thumbnail"]["base"], format!("/job-files/{job_id}"));
-    let image = get(format!("/job-files/{job_id}/last-rendered.jpg")).send(&manager).await;
+    assert_eq!(last_rendered[1].1["thumbnail"]["base"], job_files(job_id));
+    let image = get(format!("{}/last-rendered.jpg", job_files(job_id))).send(&manager).await;
     image.assert_status(StatusCode::OK);
     assert_eq!(image.body, b"jpeg of render-2");
 

@@ -8,6 +8,7 @@
 mod bad_input;
 mod flows;
 mod jobs;
+mod logs;
 mod storage;
 mod support;
 mod tasks;
