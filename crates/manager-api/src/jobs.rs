@@ -90,6 +90,11 @@ impl Manager {
         Ok(job)
     }
 
+    /// Every job, in submission order.
+    pub fn jobs(&self) -> Result<Vec<Job>, Error> {
+        Ok(self.storage().jobs()?)
+    }
+
     /// The job `job_id`.
     pub fn job(&self, job_id: Uuid) -> Result<Job, Error> {
         self.storage().job(job_id)?.ok_or(Error::job_not_found(job_id))

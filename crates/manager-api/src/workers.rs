@@ -7,7 +7,10 @@ use broadcast_core::{TaskStatus, Timestamp, WorkerStatus, WorkerStatusChangeRequ
 use uuid::Uuid;
 
 use crate::model::Worker;
-use crate::schema::{WorkerRegistration, WorkerSignOn, WorkerStateChange};
+use crate::schema::{
+    TaskSummary, WorkerDetails, WorkerRegistration, WorkerSignOn, WorkerStateChange, WorkerSummary,
+    WorkerTask,
+};
 use crate::{Error, Manager, Storage, now};
 
 /// Compares two secrets in time that depends only on their lengths, so a wrong guess
@@ -48,6 +51,36 @@ impl Manager {
     /// The worker `worker_id`.
     pub fn worker(&self, worker_id: Uuid) -> Result<Worker, Error> {
         self.storage().worker(worker_id)?.ok_or(Error::worker_not_found(worker_id))
+    }
+
+    /// Every worker, in registration order.
+    pub fn workers(&self) -> Result<Vec<Worker>, Error> {
+        Ok(self.storage().workers()?)
+    }
+
+    /// Everything about the worker `worker_id`: the task it is executing and its tags too.
+    pub fn worker_details(&self, worker_id: Uuid) -> Result<WorkerDetails, Error> {
+        let worker = self.worker(worker_id)?;
+        let task = self
+            .storage()
+            .tasks_of_worker(worker_id)?
+            .into_iter()
+            .find(|t| t.status == TaskStatus::Active)
+            .map(|t| WorkerTask { summary: TaskSummary::from(&t), job_id: t.job_id });
+        let mut tags = Vec::new();
+        for tag_id in &worker.tags {
+            if let Some(tag) = self.storage().worker_tag(*tag_id)? {
+                tags.push(tag.to_payload());
+            }
+        }
+        Ok(WorkerDetails {
+            summary: WorkerSummary::from(&worker),
+            ip_address: worker.address.clone(),
+            platform: worker.platform.clone(),
+            supported_task_types: worker.supported_task_types.clone(),
+            task,
+            tags,
+        })
     }
 
     /// Registers a new worker, `offline` until it signs on, and broadcasts it.

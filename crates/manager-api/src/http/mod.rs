@@ -54,7 +54,7 @@ pub fn router(manager: Manager) -> Router {
 pub fn router_with_limits(manager: Manager, limits: Limits) -> Router {
     Router::new()
         .route("/api/v3/version", get(meta::version))
-        .route("/api/v3/jobs", post(jobs::submit_job))
+        .route("/api/v3/jobs", get(jobs::fetch_jobs).post(jobs::submit_job))
         .route("/api/v3/jobs/{job_id}", get(jobs::fetch_job).delete(jobs::delete_job))
         .route("/api/v3/jobs/{job_id}/tasks", get(jobs::fetch_job_tasks))
         .route("/api/v3/jobs/{job_id}/setpriority", post(jobs::set_job_priority))
@@ -72,7 +72,11 @@ pub fn router_with_limits(manager: Manager, limits: Limits) -> Router {
             "/api/v3/worker/task/{task_id}/output-produced",
             post(worker::output_produced).layer(DefaultBodyLimit::max(limits.image_body)),
         )
-        .route("/api/v3/worker-mgt/workers/{worker_id}", axum::routing::delete(worker_mgt::delete_worker))
+        .route("/api/v3/worker-mgt/workers", get(worker_mgt::fetch_workers))
+        .route(
+            "/api/v3/worker-mgt/workers/{worker_id}",
+            get(worker_mgt::fetch_worker).delete(worker_mgt::delete_worker),
+        )
         .route(
             "/api/v3/worker-mgt/workers/{worker_id}/setstatus",
             post(worker_mgt::request_worker_status_change),

@@ -220,7 +220,7 @@ async fn unknown_ids_on_worker_routes_are_404() {
 async fn unknown_routes_and_methods_answer_json() {
     let s = Setup::new();
     check(&s, get("/api/v3/nope"), StatusCode::NOT_FOUND, "no route for GET /api/v3/nope").await;
-    check(&s, get("/api/v3/jobs"), StatusCode::METHOD_NOT_ALLOWED, "/api/v3/jobs does not take GET").await;
+    check(&s, put("/api/v3/jobs"), StatusCode::METHOD_NOT_ALLOWED, "/api/v3/jobs does not take PUT").await;
     check(&s, put("/api/v3/version"), StatusCode::METHOD_NOT_ALLOWED, "does not take PUT").await;
 }
 

@@ -9,6 +9,7 @@ mod bad_input;
 mod flows;
 mod jobs;
 mod logs;
+mod reads;
 mod storage;
 mod support;
 mod tasks;
