@@ -68,10 +68,7 @@ pub fn router_with_limits(manager: Manager, limits: Limits) -> Router {
         .route("/api/v3/worker/state-changed", post(worker::state_changed))
         .route("/api/v3/worker/task", post(worker::schedule_task))
         .route("/api/v3/worker/task/{task_id}", post(worker::task_update))
-        .route(
-            "/api/v3/worker/task/{task_id}/output-produced",
-            post(worker::output_produced).layer(DefaultBodyLimit::max(limits.image_body)),
-        )
+        .route(IMAGE_ROUTE, post(worker::output_produced).layer(DefaultBodyLimit::max(limits.image_body)))
         .route("/api/v3/worker-mgt/workers", get(worker_mgt::fetch_workers))
         .route(
             "/api/v3/worker-mgt/workers/{worker_id}",
@@ -97,8 +94,44 @@ pub fn router_with_limits(manager: Manager, limits: Limits) -> Router {
         .fallback(meta::no_route)
         .method_not_allowed_fallback(meta::method_not_allowed)
         .layer(DefaultBodyLimit::max(limits.json_body))
+        .layer(axum::middleware::from_fn_with_state(limits, refuse_large_bodies))
         .route_layer(axum::middleware::from_fn(count_request))
         .with_state(manager)
+}
+
+/// The route that takes images, with its own body limit.
+const IMAGE_ROUTE: &str = "/api/v3/worker/task/{task_id}/output-produced";
+
+/// Refuses a request whose `Content-Length` is over its route's limit with 413 before
+/// anything reads the body, so a client sending `Expect: 100-continue` gets the 413
+/// instead of `100 Continue` (hyper sends that only when the body is first read), and no
+/// one uploads megabytes to be refused. A body without a length is counted as it is read
+/// (`DefaultBodyLimit`) and refused with the same 413 when it goes over.
+///
+/// Written here rather than taken from tower-http's `RequestBodyLimitLayer`, which does
+/// the same check, because its 413 has a plain-text body and every refusal here answers
+/// with Flamenco's JSON `Error`.
+async fn refuse_large_bodies(
+    axum::extract::State(limits): axum::extract::State<Limits>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let image =
+        request.extensions().get::<axum::extract::MatchedPath>().is_some_and(|p| p.as_str() == IMAGE_ROUTE);
+    let limit = if image { limits.image_body } else { limits.json_body };
+    let length = request
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    match length {
+        Some(length) if length > limit as u64 => crate::Error::PayloadTooLarge(format!(
+            "the request body is too large: {length} bytes, at most {limit} are taken here"
+        ))
+        .into_response(),
+        _ => next.run(request).await,
+    }
 }
 
 /// Counts a request by its route (the path pattern, not the ids in it) and status.
