@@ -14,6 +14,7 @@ use manager_api::Manager;
 use tracing_subscriber::EnvFilter;
 
 mod memory;
+mod store;
 
 /// Flamenco Manager's REST API and Socket.IO web updates, on one port.
 ///
@@ -25,6 +26,20 @@ struct Args {
     /// Address to listen on, for REST (/api/v3/...) and Socket.IO (/socket.io/).
     #[arg(long, env = "MANAGER_LISTEN", default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
+
+    /// The SQLite database that keeps jobs, tasks, workers and tags (created when missing);
+    /// `:memory:` keeps everything in memory instead, lost when the manager stops.
+    #[arg(long, env = "MANAGER_DATABASE", default_value = "flamenco-manager.sqlite", value_name = "PATH")]
+    database: std::path::PathBuf,
+
+    /// The folder for task logs and last-rendered images (created when missing).
+    #[arg(
+        long,
+        env = "MANAGER_STORAGE_PATH",
+        default_value = "flamenco-manager-storage",
+        value_name = "DIR"
+    )]
+    storage_path: std::path::PathBuf,
 
     /// Seconds between heartbeats. Engine.IO 4 clients are pinged this often; Engine.IO 3
     /// clients (socket.io-client 2.x) are told to ping this often.
@@ -105,6 +120,14 @@ async fn main() -> Result<(), String> {
     let grace = seconds("shutdown-grace", args.shutdown_grace)?;
     let reclaim_every = seconds("memory-reclaim-interval", args.memory_reclaim_interval)?;
     raise_open_files_limit();
+    let storage = match store::open(&args.database, &args.storage_path) {
+        Ok(storage) => storage,
+        Err(line) => {
+            // One plain line, the last thing written, for whoever started the manager.
+            eprintln!("{line}");
+            std::process::exit(1);
+        }
+    };
     let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
         .install_recorder()
         .map_err(|e| format!("cannot set up metrics: {e}"))?;
@@ -114,7 +137,8 @@ async fn main() -> Result<(), String> {
         let broadcaster = broadcaster.clone();
         memory::spawn(reclaim_every, move || broadcaster.connected());
     }
-    let manager = Manager::in_memory(Arc::new(broadcaster.clone()));
+    let manager = Manager::new(storage, Arc::new(broadcaster.clone()));
+    manager.finish_interrupted_jobs().await.map_err(|e| format!("cannot finish interrupted jobs: {e}"))?;
     let limits = manager_api::Limits { json_body: args.max_json_body, image_body: args.max_image_body };
     let rest = manager_api::router_with_limits(manager, limits)
         .route(

@@ -160,11 +160,15 @@ pub struct ManagerProcess {
 
 impl ManagerProcess {
     /// Starts `binary` with `args` (plus `--listen 127.0.0.1:0` unless `args` has
-    /// `--listen`) and waits until it says where it listens.
+    /// `--listen`, and `--database :memory:` unless it has `--database`, so tests leave no
+    /// files behind) and waits until it says where it listens.
     pub async fn start(binary: &str, args: &[&str]) -> ManagerProcess {
         let mut cmd = tokio::process::Command::new(binary);
         if !args.contains(&"--listen") {
             cmd.args(["--listen", "127.0.0.1:0"]);
+        }
+        if !args.contains(&"--database") {
+            cmd.args(["--database", ":memory:"]);
         }
         let mut child = cmd
             .args(args)
@@ -223,6 +227,30 @@ impl ManagerProcess {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).expect("/proc status");
         let line = status.lines().find_map(|l| l.strip_prefix("VmRSS:")).expect("VmRSS");
         line.trim().trim_end_matches("kB").trim().parse().expect("VmRSS in kB")
+    }
+
+    /// Kills the process with SIGKILL, as a crash or the OOM killer would, and waits for it.
+    pub async fn kill(mut self) {
+        self.child.start_kill().expect("SIGKILL the manager");
+        let _ = tokio::time::timeout(WAIT, self.child.wait()).await;
+    }
+
+    /// Runs `binary` with `args` (plus `--listen 127.0.0.1:0` unless given) expecting it to
+    /// refuse to start; returns its exit code and what it wrote to stderr. Panics when it
+    /// starts listening or does not exit within a minute.
+    pub async fn refused(binary: &str, args: &[&str]) -> (Option<i32>, String) {
+        let mut cmd = tokio::process::Command::new(binary);
+        if !args.contains(&"--listen") {
+            cmd.args(["--listen", "127.0.0.1:0"]);
+        }
+        let run = cmd.args(args).env("NO_COLOR", "1").stdout(Stdio::null()).kill_on_drop(true).output();
+        let output = tokio::time::timeout(Duration::from_secs(60), run)
+            .await
+            .expect("the manager exits within 60 s")
+            .expect("run the manager");
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert!(!stderr.contains("listening on"), "the manager started: {stderr}");
+        (output.status.code(), stderr)
     }
 
     /// Waits for the process to exit, at most `within`.
