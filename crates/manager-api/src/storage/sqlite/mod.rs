@@ -40,8 +40,10 @@ use rows::Conn;
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The migrations, oldest first; the schema version is how many have run.
+const MIGRATIONS: &[&str] = &[include_str!("../../../migrations/0001_initial.sql")];
+
 fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(include_str!("../../../migrations/0001_initial.sql"))])
+    Migrations::new(MIGRATIONS.iter().map(|sql| M::up(sql)).collect())
 }
 
 /// Why a database or storage path cannot be used. Its `Display` is one line naming the
@@ -118,25 +120,12 @@ fn migrate(db: &mut Connection) -> Result<(), String> {
             return Err(format!(
                 "its schema version {version} is newer than this manager knows (up to {}); \
                  use a newer manager or another --database",
-                migrations_count()
+                MIGRATIONS.len()
             ));
         }
         SchemaVersion::NoneSet | SchemaVersion::Inside(_) => {}
     }
     migrations.to_latest(db).map_err(|e| format!("migrating its schema failed: {e}"))
-}
-
-fn migrations_count() -> usize {
-    // `Migrations` does not say how many it holds; the version after all of them does.
-    let mut db = match Connection::open_in_memory() {
-        Ok(db) => db,
-        Err(_) => return 0,
-    };
-    migrations()
-        .to_latest(&mut db)
-        .ok()
-        .and_then(|()| migrations().current_version(&db).ok())
-        .map_or(0, usize::from)
 }
 
 impl SqliteStorage {
@@ -183,15 +172,27 @@ impl SqliteStorage {
 }
 
 /// The store as seen from inside a transaction: reads see the transaction's own writes.
-struct InTransaction<'a>(Conn<'a>);
+struct InTransaction<'a> {
+    conn: Conn<'a>,
+    /// Jobs removed, whose files go once the removal is committed.
+    removed_jobs: std::cell::RefCell<Vec<Uuid>>,
+}
 
 impl InTransaction<'_> {
     fn read<T>(&self, query: impl FnOnce(&Conn<'_>) -> T) -> T {
-        query(&self.0)
+        query(&self.conn)
     }
 
     fn write<T>(&self, change: impl FnOnce(&Conn<'_>) -> T) -> T {
-        change(&self.0)
+        change(&self.conn)
+    }
+}
+
+/// Removes the files of jobs whose rows are gone. The removal is committed already, so a
+/// failure leaves only unreachable files behind: logged (by `StorageError`), not returned.
+fn remove_job_files(files: &JobFiles, job_ids: &[Uuid]) {
+    for job_id in job_ids {
+        let _ = files.remove_job(*job_id);
     }
 }
 
@@ -206,9 +207,6 @@ macro_rules! storage_methods {
         }
         fn put_job(&self, job: Job) -> StorageResult<()> {
             self.write(|c| c.put_job(&job))
-        }
-        fn remove_job(&self, id: Uuid) -> StorageResult<Option<Job>> {
-            self.write(|c| c.remove_job(id))
         }
         fn task(&self, id: Uuid) -> StorageResult<Option<Task>> {
             self.read(|c| c.task(id))
@@ -270,9 +268,24 @@ impl Storage for SqliteStorage {
         let transaction = db
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| StorageError::from_sqlite(&e, "starting a transaction"))?;
-        // Dropping the transaction without committing rolls it back.
-        change(&InTransaction(Conn { db: &transaction, files: &self.files }))?;
-        transaction.commit().map_err(|e| StorageError::from_sqlite(&e, "committing").into())
+        let removed_jobs = {
+            let view = InTransaction {
+                conn: Conn { db: &transaction, files: &self.files },
+                removed_jobs: Default::default(),
+            };
+            // Dropping the transaction without committing rolls it back.
+            change(&view)?;
+            view.removed_jobs.into_inner()
+        };
+        transaction.commit().map_err(|e| StorageError::from_sqlite(&e, "committing"))?;
+        remove_job_files(&self.files, &removed_jobs);
+        Ok(())
+    }
+
+    fn remove_job(&self, id: Uuid) -> StorageResult<Option<Job>> {
+        let removed = self.write(|c| c.remove_job(id))?;
+        remove_job_files(&self.files, &[id]);
+        Ok(removed)
     }
 
     storage_methods!();
@@ -281,6 +294,12 @@ impl Storage for SqliteStorage {
 impl Storage for InTransaction<'_> {
     fn atomically(&self, change: &mut dyn FnMut(&dyn Storage) -> Result<(), Error>) -> Result<(), Error> {
         change(self)
+    }
+
+    fn remove_job(&self, id: Uuid) -> StorageResult<Option<Job>> {
+        let removed = self.conn.remove_job(id)?;
+        self.removed_jobs.borrow_mut().push(id);
+        Ok(removed)
     }
 
     storage_methods!();

@@ -258,9 +258,9 @@ impl Conn<'_> {
         let Some(job) = self.job(id)? else {
             return Ok(None);
         };
-        // Tasks and the last-rendered row go with it (ON DELETE CASCADE).
+        // Tasks and the last-rendered row go with it (ON DELETE CASCADE); its files go
+        // once that is committed (see `SqliteStorage::atomically`).
         self.run("DELETE FROM jobs WHERE uuid = ?1", [id.to_string()], "removing a job")?;
-        self.files.remove_job(id)?;
         Ok(Some(job))
     }
 
