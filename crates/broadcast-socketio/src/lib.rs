@@ -49,6 +49,7 @@ use std::sync::Arc;
 pub use adapter::{GuardedAdapter, Outcomes};
 pub use broadcaster::SocketIoBroadcaster;
 pub use config::Config;
+pub use metrics::describe as describe_metrics;
 pub use origin::origin_allowed;
 
 use broadcaster::Shared;
