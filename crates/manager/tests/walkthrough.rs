@@ -31,39 +31,49 @@ struct Block {
 /// The page's ```sh blocks, in order. Other fences (```js, ```text, ...) are not run.
 fn sh_blocks(page: &str) -> Vec<Block> {
     let mut blocks = Vec::new();
-    let mut current: Option<Block> = None;
+    // Inside a fence: `Some(Some(block))` for a ```sh one, `Some(None)` for another.
+    let mut fence: Option<Option<Block>> = None;
     for (index, line) in page.lines().enumerate() {
-        let trimmed = line.trim_start();
-        match current.as_mut() {
-            None if trimmed.starts_with("```") => {
-                if trimmed.trim_start_matches('`').trim() == "sh" {
-                    current = Some(Block { line: index + 1, code: String::new(), expected: Vec::new() });
-                } else {
-                    // Another language's block: skip to its end.
-                    current = Some(Block { line: 0, code: String::new(), expected: Vec::new() });
+        if let Some(info) = line.trim_start().strip_prefix("```") {
+            match fence.take() {
+                None => {
+                    let block = Block { line: index + 1, code: String::new(), expected: Vec::new() };
+                    fence = Some((info.trim() == "sh").then_some(block));
                 }
+                Some(Some(block)) => blocks.push(block),
+                Some(None) => {}
             }
-            None => {}
-            Some(block) if trimmed.starts_with("```") => {
-                if block.line != 0 {
-                    blocks.push(std::mem::replace(
-                        block,
-                        Block { line: 0, code: String::new(), expected: Vec::new() },
-                    ));
-                }
-                current = None;
+        } else if let Some(Some(block)) = fence.as_mut() {
+            if let Some(expected) = line.trim_start().strip_prefix("# => ") {
+                block.expected.push(expected.to_owned());
             }
-            Some(block) => {
-                if let Some(expected) = trimmed.strip_prefix("# => ") {
-                    block.expected.push(expected.to_owned());
-                }
-                block.code.push_str(line);
-                block.code.push('\n');
-            }
+            block.code.push_str(line);
+            block.code.push('\n');
         }
     }
-    assert!(current.is_none(), "docs/rest.md ends inside a fenced block");
+    assert!(fence.is_none(), "docs/rest.md ends inside a fenced block");
     blocks
+}
+
+/// Every curl in `block` is bounded in time and fails the script on an error status, or
+/// prints the status for the page to show; and no command needs more than Debian's base.
+fn check_commands(block: &Block) {
+    let code = block.code.replace("\\\n", " ");
+    for line in code.lines().filter(|l| l.contains("curl ")) {
+        assert!(
+            line.contains("--max-time"),
+            "docs/rest.md line {}: curl without --max-time: {line}",
+            block.line
+        );
+        assert!(
+            line.contains("--fail-with-body") || line.contains("%{http_code}"),
+            "docs/rest.md line {}: curl neither with --fail-with-body nor showing %{{http_code}}: {line}",
+            block.line
+        );
+    }
+    for tool in ["jq ", "python"] {
+        assert!(!code.contains(tool), "docs/rest.md line {}: uses {tool}", block.line);
+    }
 }
 
 /// Whether `actual` is `expected`, each `…` in `expected` standing for any text.
@@ -94,10 +104,11 @@ fn script(blocks: &[Block], url: &str) -> String {
     script
 }
 
-/// Runs `script` in bash; its stdout, or a panic with everything needed to see why not.
-async fn run(script: &str, manager: &ManagerProcess) -> String {
+/// Runs `blocks` in one bash against `manager`; its stdout, or a panic with everything
+/// needed to see why not.
+async fn run(blocks: &[Block], manager: &ManagerProcess) -> String {
     let child = tokio::process::Command::new("bash")
-        .args(["-c", script])
+        .args(["-c", &script(blocks, &manager.url())])
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -110,10 +121,9 @@ async fn run(script: &str, manager: &ManagerProcess) -> String {
         .expect("bash output");
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     if !output.status.success() {
-        let done = stdout.matches(MARKER).count();
+        let failed = blocks.get(stdout.matches(MARKER).count()).map_or(0, |b| b.line);
         panic!(
-            "docs/rest.md: sh block {} (counting from 1) failed with {}\n--- stdout\n{stdout}\n--- stderr\n{}\n--- manager log\n{}",
-            done + 1,
+            "docs/rest.md: the sh block at line {failed} failed with {}\n--- stdout\n{stdout}\n--- stderr\n{}\n--- manager log\n{}",
             output.status,
             String::from_utf8_lossy(&output.stderr),
             manager.log.lock().unwrap_or_else(|p| p.into_inner()).join("\n"),
@@ -128,9 +138,8 @@ fn check_outputs<'a>(blocks: &[Block], stdout: &'a str) -> &'a str {
     let tail = outputs.pop().unwrap_or_default();
     assert_eq!(outputs.len(), blocks.len(), "one output per block:\n{stdout}");
     for (block, output) in blocks.iter().zip(outputs) {
-        // The marker starts with a newline of its own; a block whose output ends with one
-        // leaves an empty line before it.
-        let output = output.trim_start_matches('\n').strip_suffix('\n').unwrap_or(output);
+        // The marker starts with a newline of its own, for output without one; so empty
+        // lines are not compared.
         let lines: Vec<&str> = output.lines().filter(|l| !l.is_empty()).collect();
         let fits = lines.len() == block.expected.len()
             && block.expected.iter().zip(&lines).all(|(e, a)| matches(e, a));
@@ -201,11 +210,13 @@ async fn the_rest_page_runs_as_written() {
         .expect("read docs/rest.md");
     let blocks = sh_blocks(&page);
     assert!(blocks.len() >= 10, "docs/rest.md has its sh blocks: {blocks:?}");
-    assert!(blocks.iter().all(|b| !b.code.contains("jq ")), "the page uses no jq");
+    for block in &blocks {
+        check_commands(block);
+    }
 
     let manager = ManagerProcess::start(MANAGER, &[]).await;
     let watching = watching_page(&manager).await;
-    let stdout = run(&script(&blocks, &manager.url()), &manager).await;
+    let stdout = run(&blocks, &manager).await;
     let tail = check_outputs(&blocks, &stdout);
     let ids: Vec<&str> = tail.lines().filter(|l| !l.is_empty()).collect();
     let [job_id, worker_id, secret] = ids[..] else { panic!("the ids after the page's commands: {tail:?}") };
