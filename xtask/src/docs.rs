@@ -25,7 +25,7 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use crate::util::{no_args, project_root};
+use crate::util::project_root;
 
 /// The item kinds a page may pair with a file.
 const KINDS: &[&str] = &["fn", "struct", "enum", "trait", "const", "mod", "type"];
@@ -459,8 +459,7 @@ fn check_all(root: &Path) -> Result<Vec<(String, Report)>, String> {
     Ok(reports)
 }
 
-pub(crate) fn run(args: &[String]) -> Result<(), String> {
-    no_args(args)?;
+pub(crate) fn run() -> Result<(), String> {
     let mut problems = Vec::new();
     for (page, report) in check_all(&project_root())? {
         eprintln!(
