@@ -32,12 +32,12 @@ pub(crate) struct Args {
     /// How often a heartbeat is due. Engine.IO 4 clients are pinged this often; Engine.IO 3
     /// clients (socket.io-client 2.x) are told to ping this often.
     #[arg(long, env = "MANAGER_PING_INTERVAL", default_value = "25s", value_name = "DURATION",
-          value_parser = positive_duration)]
+          value_parser = positive_duration, allow_hyphen_values = true)]
     pub(crate) ping_interval: Duration,
 
     /// How late a heartbeat may be before the client counts as gone.
     #[arg(long, env = "MANAGER_PING_TIMEOUT", default_value = "20s", value_name = "DURATION",
-          value_parser = positive_duration)]
+          value_parser = positive_duration, allow_hyphen_values = true)]
     pub(crate) ping_timeout: Duration,
 
     /// Largest incoming Socket.IO packet, in bytes (at least 1024, so a page's subscription
@@ -95,13 +95,13 @@ pub(crate) struct Args {
     /// How long to wait for in-flight requests after SIGINT or SIGTERM before exiting anyway;
     /// 0 exits at once.
     #[arg(long, env = "MANAGER_SHUTDOWN_GRACE", default_value = "10s", value_name = "DURATION",
-          value_parser = duration)]
+          value_parser = duration, allow_hyphen_values = true)]
     pub(crate) shutdown_grace: Duration,
 
     /// How often to check whether many web-update connections closed, after which the memory
     /// they used is given back to the operating system; 0 never gives it back.
     #[arg(long, env = "MANAGER_MEMORY_RECLAIM_INTERVAL", default_value = "5s", value_name = "DURATION",
-          value_parser = duration)]
+          value_parser = duration, allow_hyphen_values = true)]
     pub(crate) memory_reclaim_interval: Duration,
 }
 
