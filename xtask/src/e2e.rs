@@ -9,7 +9,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::util::{ServerProcess, cargo, exec, no_args, project_root};
+use crate::util::{ServerProcess, cargo, exec, project_root};
 
 /// One suite: which server it talks to and which test files it runs.
 struct Suite {
@@ -46,8 +46,7 @@ const SUITES: &[Suite] = &[
     Suite { name: "manager restart", package: "manager", args: None, tests: &["restart"] },
 ];
 
-pub(crate) fn run(args: &[String]) -> Result<(), String> {
-    no_args(args)?;
+pub(crate) fn run() -> Result<(), String> {
     let e2e_dir = project_root().join("tests/e2e");
     let packages: Vec<&str> = SUITES.iter().map(|s| s.package).collect();
     let mut build = cargo();

@@ -35,14 +35,6 @@ fn describe(cmd: &Command) -> String {
     parts.join(" ")
 }
 
-/// Refuses options a task does not take, so a typo is not silently ignored.
-pub(crate) fn no_args(args: &[String]) -> Result<(), String> {
-    match args.first() {
-        None => Ok(()),
-        Some(a) => Err(format!("unexpected argument {a:?}")),
-    }
-}
-
 /// A server under test, started from a command and killed when dropped.
 pub(crate) struct ServerProcess {
     child: std::process::Child,

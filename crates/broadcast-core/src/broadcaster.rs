@@ -14,6 +14,9 @@ use crate::{Event, Room, Update};
 /// or reports it, and says which in its docs).
 ///
 /// Held as `Arc<dyn Broadcaster>` by whoever sends updates.
+///
+/// The [crate docs](crate) show an implementation; implementing the trait needs the
+/// `async-trait` crate.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait]
 pub trait Broadcaster: Send + Sync {

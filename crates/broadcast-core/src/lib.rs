@@ -16,6 +16,40 @@
 //!
 //! This crate knows nothing about sockets, HTTP or async runtimes.
 //!
+//! # Implementing a transport
+//!
+//! [`Broadcaster`]'s method is async through the `async-trait` crate, so an implementation
+//! needs it as a dependency too (`async-trait = "0.1"`) and `#[async_trait]` on its `impl`.
+//! This one counts what it would send, through a [`Notifier`] and the rule for a chat
+//! message:
+//!
+//! ```
+//! use std::sync::Arc;
+//! use std::sync::atomic::{AtomicUsize, Ordering};
+//!
+//! use async_trait::async_trait;
+//! use broadcast_core::{BroadcastError, Broadcaster, ChatMessage, Event, Notifier, Room, Update, notify};
+//!
+//! #[derive(Default)]
+//! struct Counting(AtomicUsize);
+//!
+//! #[async_trait]
+//! impl Broadcaster for Counting {
+//!     async fn broadcast(&self, room: Room, update: &Update) -> Result<(), BroadcastError> {
+//!         assert_eq!((room, update.event()), (Room::Chat, Event::Message));
+//!         self.0.fetch_add(1, Ordering::Relaxed);
+//!         Ok(())
+//!     }
+//! }
+//!
+//! let counting = Arc::new(Counting::default());
+//! let notifier = Notifier::new(counting.clone());
+//! let hello = ChatMessage { name: "farm".into(), text: "hello".into() };
+//! // Any executor drives it; broadcast-core needs no runtime.
+//! futures_executor::block_on(notifier.send(notify::chat_message(hello))).unwrap();
+//! assert_eq!(counting.0.load(Ordering::Relaxed), 1);
+//! ```
+//!
 //! # Features
 //! - `mock`: `MockBroadcaster`, the mockall mock of [`Broadcaster`].
 #![deny(missing_docs)]

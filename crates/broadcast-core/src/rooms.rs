@@ -15,6 +15,21 @@ pub const JOB_ROOM_PREFIX: &str = "job-";
 pub const TASKLOG_ROOM_PREFIX: &str = "tasklog-";
 
 /// A Socket.IO room that updates are sent to.
+///
+/// Its string is [`Room::name`] (also `Display`); parsing takes back exactly that string:
+///
+/// ```
+/// use broadcast_core::{Room, RoomParseError};
+///
+/// let room: Room = "tasklog-0b8a5c6e-2f0e-4e7a-9a47-2f6c8f7b1d21".parse()?;
+/// assert!(matches!(room, Room::TaskLog(_)) && room.is_dynamic());
+/// assert_eq!(room.name(), "tasklog-0b8a5c6e-2f0e-4e7a-9a47-2f6c8f7b1d21");
+/// assert_eq!("Last-Rendered".parse(), Ok(Room::LastRendered));
+/// // One room, one name: no upper-case UUIDs, no other spellings.
+/// assert!("job-0B8A5C6E-2F0E-4E7A-9A47-2F6C8F7B1D21".parse::<Room>().is_err());
+/// assert!("last-rendered".parse::<Room>().is_err());
+/// # Ok::<(), RoomParseError>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Room {
     /// `Chat`: receives [`ChatMessage`](crate::ChatMessage) as `/message`; every client joins it on connect.

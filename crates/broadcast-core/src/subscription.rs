@@ -128,6 +128,23 @@ impl std::error::Error for SubscriptionError {}
 /// in this order: the payload is an object; `uuid`, when present and not `null`, is a
 /// hyphenated UUID (upper case is accepted and normalised); `type` is known and has the
 /// `uuid` it needs; `op` is known.
+///
+/// ```
+/// use broadcast_core::{Operation, Room, Subscription, SubscriptionError, resolve_subscription};
+/// use serde_json::json;
+///
+/// let asked = json!({"op": "subscribe", "type": "job", "uuid": "FA48930A-105C-4125-A7F7-0AA1651DCD57"});
+/// let Subscription { op, room } = resolve_subscription(Some(&asked))?;
+/// assert_eq!(op, Operation::Subscribe);
+/// assert_eq!(room.to_string(), "job-fa48930a-105c-4125-a7f7-0aa1651dcd57");
+/// assert!(matches!(room, Room::Job(_)));
+///
+/// // A refusal's text is the ack the client gets; nothing changes.
+/// let refused = resolve_subscription(Some(&json!({"op": "subscribe", "type": "job"})));
+/// assert_eq!(refused, Err(SubscriptionError::JobRequiresUuid));
+/// assert_eq!(refused.unwrap_err().ack_text(), "operation on job requires a UUID");
+/// # Ok::<(), SubscriptionError>(())
+/// ```
 pub fn resolve_subscription(payload: Option<&Value>) -> Result<Subscription, SubscriptionError> {
     let object = payload
         .ok_or(SubscriptionError::MissingPayload)?

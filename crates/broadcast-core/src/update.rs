@@ -9,6 +9,14 @@ use crate::{
 
 /// A message from the server to clients. Each variant knows its event name, so a payload
 /// cannot be sent without one; serialising an `Update` gives just the payload's JSON.
+///
+/// ```
+/// use broadcast_core::{ChatMessage, Update};
+///
+/// let update = Update::Chat(ChatMessage { name: "farm".into(), text: "hi".into() });
+/// assert_eq!(update.event().name(), "/message");
+/// assert_eq!(update.to_json(), serde_json::json!({"name": "farm", "text": "hi"}));
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Update {

@@ -163,12 +163,7 @@ impl SocketIoBroadcaster {
 
     /// The kill switch of the TCP connection socket `sid`'s websocket runs on, if it has one.
     fn kill_switch(&self, sid: Sid) -> Option<Kill> {
-        let socket = self.io.get_socket(sid)?;
-        self.shared.guard.upgraded(&sid.to_string()).or_else(|| {
-            let handshake =
-                socket.req_parts().extensions.get::<ConnectInfo<Peer>>().map(|c| c.0.kill.clone());
-            handshake.filter(|_| socket.transport_type() == socketioxide::TransportType::Websocket)
-        })
+        socket_kill_switch(&self.shared, &self.io.get_socket(sid)?)
     }
 
     /// How many sockets are connected: one atomic read, counted as sockets connect and
@@ -224,4 +219,12 @@ impl Broadcaster for SocketIoBroadcaster {
     async fn broadcast(&self, room: Room, update: &Update) -> Result<(), BroadcastError> {
         self.deliver(room, update)
     }
+}
+
+/// The kill switch of the TCP connection `socket`'s websocket runs on, if it has one.
+pub(crate) fn socket_kill_switch(shared: &Shared, socket: &SocketRef<GuardedAdapter>) -> Option<Kill> {
+    shared.guard.upgraded(&socket.id.to_string()).or_else(|| {
+        let handshake = socket.req_parts().extensions.get::<ConnectInfo<Peer>>().map(|c| c.0.kill.clone());
+        handshake.filter(|_| socket.transport_type() == socketioxide::TransportType::Websocket)
+    })
 }

@@ -11,7 +11,7 @@ use broadcast_core::Room;
 use socketioxide::extract::SocketRef;
 use socketioxide::socket::DisconnectReason;
 
-use crate::broadcaster::remote_addr;
+use crate::broadcaster::{remote_addr, socket_kill_switch};
 use crate::messages::Dispatcher;
 use crate::{GuardedAdapter, metrics};
 
@@ -51,12 +51,50 @@ pub(crate) async fn on_connect(
     );
     socket.on_disconnect(async move |socket: SocketRef<GuardedAdapter>, reason: DisconnectReason| {
         // socketioxide removes the socket from every room right after this handler.
+        let refused = refused_packet(&shared, &socket, reason);
         shared.guard.connected.fetch_sub(1, Ordering::AcqRel);
         shared.guard.forget(&socket.id.to_string());
         metrics::connected(protocol, -1.0);
-        tracing::info!(sid = %socket.id, remote = %remote_addr(&socket), %reason, "socket disconnected");
+        match refused {
+            Some((kind, why)) => {
+                metrics::refused_packet(kind);
+                tracing::warn!(sid = %socket.id, remote = %remote_addr(&socket), "socket disconnected: {why}");
+            }
+            None => tracing::info!(sid = %socket.id, remote = %remote_addr(&socket), %reason, "socket disconnected"),
+        }
     });
     Ok(())
+}
+
+/// Whether the connection ended because the server refused a packet the client sent, and
+/// if so its kind (the metric's `reason`) and the reason in words.
+///
+/// engineioxide reports a websocket message over the size limit as a transport error, the
+/// same as a peer that went away without closing. The connection tells them apart: a peer
+/// that went away was seen going by a read, while a refused message ends a connection the
+/// peer still holds open. (A malformed websocket frame, which real clients never send, ends
+/// it the same way and is counted with it.)
+fn refused_packet(
+    shared: &crate::broadcaster::Shared,
+    socket: &SocketRef<GuardedAdapter>,
+    reason: DisconnectReason,
+) -> Option<(&'static str, String)> {
+    match reason {
+        DisconnectReason::PacketParsingError => {
+            Some(("malformed", "it sent a packet that is not valid Engine.IO or Socket.IO".to_owned()))
+        }
+        DisconnectReason::TransportError => {
+            let kill = socket_kill_switch(shared, socket)?;
+            (!kill.is_killed() && !kill.peer_closed()).then(|| {
+                let limit = shared.config.max_payload;
+                (
+                    "too_large",
+                    format!("it sent a websocket message over the {limit}-byte limit (max_payload)"),
+                )
+            })
+        }
+        _ => None,
+    }
 }
 
 /// The Engine.IO generation, as a client library's docs name it: 3 for socket.io-client 2.x.

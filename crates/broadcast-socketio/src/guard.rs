@@ -3,8 +3,9 @@
 //!
 //! A refused handshake gets a plain HTTP answer (`403` for a foreign origin, `503` when the
 //! server is full) with a JSON `{code, message}` body; socket.io clients report it as a
-//! `connect_error` and retry with their usual back-off. Requests that are not for
-//! `/socket.io/` pass through untouched.
+//! `connect_error` and retry with their usual back-off. A long-polling packet declared larger
+//! than `max_payload` gets `413`, is logged and counted, and its session is closed so the
+//! client connects anew. Requests that are not for `/socket.io/` pass through untouched.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -87,6 +88,27 @@ pub(crate) async fn check(State(shared): State<Arc<Shared>>, request: Request, n
             tracing::debug!(sid, "refused a request of a closed long-polling session");
             return refuse(StatusCode::BAD_REQUEST, "session closed by the server: connect again");
         }
+        Some(sid)
+            if request.method() == axum::http::Method::POST
+                && body_length(&request) > config.max_payload as u64 =>
+        {
+            // engineioxide would refuse it too, but as a parse error; saying why here lets
+            // the log and the metric name the real reason. The session is closed, so the
+            // client connects anew.
+            let length = body_length(&request);
+            tracing::warn!(
+                sid,
+                length,
+                limit = config.max_payload,
+                "refused a long-polling packet over the size limit (max_payload); closing the session"
+            );
+            metrics::refused_packet("too_large");
+            guard.close(sid);
+            return refuse(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &format!("packet of {length} bytes is over the {}-byte limit", config.max_payload),
+            );
+        }
         Some(sid) if request.headers().contains_key(header::UPGRADE) => {
             if let Some(ConnectInfo(peer)) = request.extensions().get::<ConnectInfo<Peer>>() {
                 guard
@@ -99,6 +121,17 @@ pub(crate) async fn check(State(shared): State<Arc<Shared>>, request: Request, n
         _ => {}
     }
     next.run(detach(request)).await
+}
+
+/// The request body's declared length; 0 when it declares none (engineioxide then enforces
+/// the limit as it reads).
+fn body_length(request: &Request) -> u64 {
+    request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
 }
 
 /// Copies the handshake's URI and headers out of hyper's read buffer.

@@ -34,6 +34,12 @@
 //! `broadcaster.rs`, `adapter.rs`, `messages.rs`, `guard.rs`; the limits in [`Config`];
 //! the metrics in `metrics.rs`.
 
+/// The Rust examples of the workspace's README, compiled and run as doctests so that they
+/// cannot drift from the crates.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;
+
 mod adapter;
 mod broadcaster;
 mod config;
@@ -49,6 +55,7 @@ use std::sync::Arc;
 pub use adapter::{GuardedAdapter, Outcomes};
 pub use broadcaster::SocketIoBroadcaster;
 pub use config::Config;
+pub use metrics::describe as describe_metrics;
 pub use origin::origin_allowed;
 
 use broadcaster::Shared;

@@ -11,10 +11,47 @@
 //! | `webupdates_refused_connections_total` | counter | `reason` (`origin`, `limit`) |
 //! | `webupdates_subscription_errors_total` | counter | |
 //! | `webupdates_chat_refused_total` | counter | |
+//! | `webupdates_refused_packets_total` | counter | `reason` (`too_large`, `malformed`) |
+//!
+//! [`describe`](crate::describe_metrics) gives each its help text; call it once the recorder
+//! is installed.
 //!
 //! Room sizes are read at scrape time with [`SocketIoBroadcaster::room_sizes`](crate::SocketIoBroadcaster::room_sizes).
 
 use broadcast_core::Event;
+
+/// Gives every metric of the adapter its help text (the `# HELP` line of Prometheus' format).
+/// Call it after installing the recorder; without one it does nothing.
+pub fn describe() {
+    use metrics::{describe_counter, describe_gauge};
+    describe_gauge!(
+        "webupdates_connected_sockets",
+        "Socket.IO sockets connected now, by Engine.IO generation."
+    );
+    describe_counter!("webupdates_broadcasts_total", "Updates broadcast to a room, by event.");
+    describe_counter!("webupdates_deliveries_total", "Updates queued for a socket, by event.");
+    describe_counter!(
+        "webupdates_undelivered_total",
+        "Updates a room member did not get because its queue was full (it is then disconnected), by event."
+    );
+    describe_counter!(
+        "webupdates_overflow_disconnects_total",
+        "Sockets disconnected because they stopped reading and their queue filled up."
+    );
+    describe_counter!(
+        "webupdates_refused_connections_total",
+        "Socket.IO handshakes refused, by reason (origin: a foreign browser origin; limit: at --max-connections)."
+    );
+    describe_counter!(
+        "webupdates_subscription_errors_total",
+        "/subscription requests refused with an error ack."
+    );
+    describe_counter!("webupdates_chat_refused_total", "/chat messages refused (bad shape or too long).");
+    describe_counter!(
+        "webupdates_refused_packets_total",
+        "Incoming packets refused, closing their connection, by reason (too_large: over --max-payload; malformed)."
+    );
+}
 
 pub(crate) fn connected(protocol: &'static str, delta: f64) {
     metrics::gauge!("webupdates_connected_sockets", "protocol" => protocol).increment(delta);
@@ -43,4 +80,8 @@ pub(crate) fn subscription_error() {
 
 pub(crate) fn chat_refused() {
     metrics::counter!("webupdates_chat_refused_total").increment(1);
+}
+
+pub(crate) fn refused_packet(reason: &'static str) {
+    metrics::counter!("webupdates_refused_packets_total", "reason" => reason).increment(1);
 }

@@ -84,6 +84,8 @@ struct KillInner {
     killed: AtomicBool,
     /// Whether the last write or flush could not complete because the peer is not reading.
     write_blocked: AtomicBool,
+    /// Whether a read found the peer's end closed (end of stream, or an error such as a reset).
+    peer_closed: AtomicBool,
     reader: AtomicWaker,
     writer: AtomicWaker,
 }
@@ -108,6 +110,24 @@ impl Kill {
             self.0.write_blocked.store(blocked, Ordering::Relaxed);
         }
         poll
+    }
+
+    /// Whether a read found the connection closed by the peer (or broken). A connection that
+    /// ends while this is false and [`Kill::is_killed`] is false was ended by the server for
+    /// something the peer sent.
+    pub fn peer_closed(&self) -> bool {
+        self.0.peer_closed.load(Ordering::Acquire)
+    }
+
+    fn read(&self, filled_before: usize, buf: &ReadBuf<'_>, poll: &Poll<io::Result<()>>) {
+        let closed = match poll {
+            Poll::Ready(Ok(())) => buf.filled().len() == filled_before && buf.remaining() > 0,
+            Poll::Ready(Err(_)) => true,
+            Poll::Pending => false,
+        };
+        if closed {
+            self.0.peer_closed.store(true, Ordering::Release);
+        }
     }
 
     /// Whether [`Kill::kill`] was called.
@@ -167,7 +187,10 @@ impl AsyncRead for TrackedStream {
     ) -> Poll<io::Result<()>> {
         let this = &mut *self;
         let inner = &mut this.inner;
-        this.kill.guard(&this.kill.0.reader, cx, |cx| Pin::new(inner).poll_read(cx, buf))
+        let before = buf.filled().len();
+        let poll = this.kill.guard(&this.kill.0.reader, cx, |cx| Pin::new(&mut *inner).poll_read(cx, buf));
+        this.kill.read(before, buf, &poll);
+        poll
     }
 }
 

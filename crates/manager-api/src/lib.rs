@@ -51,7 +51,7 @@ use broadcast_core::notify::Notification;
 use broadcast_core::{Broadcaster, Notifier};
 
 pub use error::Error;
-pub use http::{ErrorBody, Limits, WORKER_AUTH_REALM, router, router_with_limits};
+pub use http::{ErrorBody, Limits, WORKER_AUTH_REALM, describe_metrics, router, router_with_limits};
 pub use last_rendered::{IMAGE_TYPES, JOB_FILES_PREFIX};
 pub use scheduler::Scheduled;
 pub use storage::{InMemoryStorage, JobFile, OpenError, SqliteStorage, Storage, StorageError, StorageResult};

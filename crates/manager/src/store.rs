@@ -12,7 +12,7 @@ pub(crate) const IN_MEMORY: &str = ":memory:";
 /// Opens the store; the error is one line naming the file or folder and why.
 pub(crate) fn open(database: &Path, storage_path: &Path) -> Result<Arc<dyn Storage + Send + Sync>, String> {
     if database.as_os_str() == IN_MEMORY {
-        tracing::info!(
+        tracing::debug!(
             "keeping state in memory only (--database {IN_MEMORY}): it is lost when the manager stops"
         );
         return Ok(Arc::new(InMemoryStorage::new()));

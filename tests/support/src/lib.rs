@@ -163,6 +163,11 @@ impl ManagerProcess {
     /// `--listen`, and `--database :memory:` unless it has `--database`, so tests leave no
     /// files behind) and waits until it says where it listens.
     pub async fn start(binary: &str, args: &[&str]) -> ManagerProcess {
+        ManagerProcess::start_with_env(binary, args, &[]).await
+    }
+
+    /// [`ManagerProcess::start`] with environment variables `env` set as well.
+    pub async fn start_with_env(binary: &str, args: &[&str], env: &[(&str, &str)]) -> ManagerProcess {
         let mut cmd = tokio::process::Command::new(binary);
         if !args.contains(&"--listen") {
             cmd.args(["--listen", "127.0.0.1:0"]);
@@ -174,6 +179,7 @@ impl ManagerProcess {
             .args(args)
             .env("RUST_LOG", "info")
             .env("NO_COLOR", "1")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .kill_on_drop(true)

@@ -8,6 +8,28 @@ use super::Notification;
 ///
 /// Send it only once the job's tasks exist, so that a client fetching the tasks on seeing
 /// the job finds them.
+///
+/// ```
+/// use broadcast_core::{JobStatus, JobUpdate, Room, Update, notify};
+///
+/// let job = JobUpdate {
+///     id: uuid::Uuid::new_v4(),
+///     name: Some("my first job".into()),
+///     updated: chrono::Utc::now(),
+///     status: JobStatus::Queued,
+///     previous_status: Some(JobStatus::UnderConstruction),
+///     job_type: "echo-sleep-test".into(),
+///     priority: 50,
+///     refresh_tasks: false,
+///     delete_requested_at: None,
+///     was_deleted: false,
+/// };
+/// let deliveries = notify::job_created(job).into_deliveries();
+/// assert_eq!(deliveries.len(), 1);
+/// assert_eq!(deliveries[0].room, Room::Jobs);
+/// let Update::Job(sent) = &deliveries[0].update else { panic!("not a job update") };
+/// assert_eq!(sent.previous_status, None);
+/// ```
 pub fn job_created(mut job: JobUpdate) -> Notification {
     job.previous_status = None;
     Notification::to(Room::Jobs, Update::Job(job))

@@ -9,6 +9,25 @@
 //! A delivery that fails does not stop the ones after it: a last-rendered update that
 //! cannot reach the job room still goes to `Last-Rendered`. [`Notifier::send`] returns the
 //! first error after trying them all, so the caller can log and count it.
+//!
+//! # Example
+//!
+//! A rule is a plain function, so what it decides can be looked at without sending:
+//! a last-rendered image goes to its job's room first, then to `Last-Rendered`.
+//!
+//! ```
+//! use broadcast_core::{LastRenderedImageInfo, LastRenderedUpdate, Room, notify};
+//! use uuid::Uuid;
+//!
+//! let job = Uuid::new_v4();
+//! let image = LastRenderedUpdate {
+//!     job_id: job,
+//!     task_id: Uuid::new_v4(),
+//!     thumbnail: LastRenderedImageInfo { base: "/job-files/x".into(), suffixes: vec!["last-rendered.jpg".into()] },
+//! };
+//! let rooms: Vec<Room> = notify::last_rendered(image).deliveries().iter().map(|d| d.room).collect();
+//! assert_eq!(rooms, [Room::Job(job), Room::LastRendered]);
+//! ```
 
 mod chat;
 mod jobs;
@@ -66,6 +85,25 @@ impl Notification {
 }
 
 /// Sends [`Notification`]s through a [`Broadcaster`].
+///
+/// Callers hold one per transport and hand it the rule that names what happened; here the
+/// transport is the in-memory recorder of [`testing`](crate::testing):
+///
+/// ```
+/// use std::sync::Arc;
+///
+/// use broadcast_core::testing::InMemoryBroadcaster;
+/// use broadcast_core::{ChatMessage, Event, Notifier, Room, notify};
+/// use serde_json::json;
+///
+/// let recorder = Arc::new(InMemoryBroadcaster::new());
+/// let notifier = Notifier::new(recorder.clone());
+/// let message = ChatMessage { name: "farm".into(), text: "render done".into() };
+/// futures_executor::block_on(notifier.send(notify::chat_message(message)))?;
+/// assert_eq!(recorder.events(Room::Chat), [(Event::Message, json!({"name": "farm", "text": "render done"}))]);
+/// assert!(recorder.received(Room::Jobs).is_empty());
+/// # Ok::<(), broadcast_core::BroadcastError>(())
+/// ```
 #[derive(Clone)]
 pub struct Notifier {
     broadcaster: Arc<dyn Broadcaster>,

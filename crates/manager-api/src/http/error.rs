@@ -40,7 +40,8 @@ impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let status = self.status();
         let body = ErrorBody { code: status.as_u16(), message: self.to_string() };
-        let mut response = (status, axum::Json(body)).into_response();
+        let mut response = (status, axum::Json(body.clone())).into_response();
+        response.extensions_mut().insert(body);
         if status == StatusCode::UNAUTHORIZED {
             response
                 .headers_mut()

@@ -50,7 +50,10 @@ pub fn router(manager: Manager) -> Router {
 /// the JSON `Error` body too. Serve it with
 /// `into_make_service_with_connect_info::<SocketAddr>()` so workers' addresses are known.
 /// Every request is counted in `http_requests_total{route, method, status}` (through the
-/// `metrics` facade; nothing is recorded unless the application installs a recorder).
+/// `metrics` facade; nothing is recorded unless the application installs a recorder; see
+/// [`describe_metrics`]), a request for an unknown path under `route="unmatched"`. Every
+/// error response carries its [`ErrorBody`] as a response extension too, so a logging layer
+/// can say why a request was refused.
 pub fn router_with_limits(manager: Manager, limits: Limits) -> Router {
     Router::new()
         .route("/api/v3/version", get(meta::version))
@@ -95,8 +98,22 @@ pub fn router_with_limits(manager: Manager, limits: Limits) -> Router {
         .method_not_allowed_fallback(meta::method_not_allowed)
         .layer(DefaultBodyLimit::max(limits.json_body))
         .layer(axum::middleware::from_fn_with_state(limits, refuse_large_bodies))
-        .route_layer(axum::middleware::from_fn(count_request))
+        // `layer`, not `route_layer`: requests for unknown paths are counted too.
+        .layer(axum::middleware::from_fn(count_request))
         .with_state(manager)
+}
+
+/// Gives the REST API's metrics their help text (Prometheus' `# HELP` line). Call it after
+/// installing the `metrics` recorder; without one it does nothing.
+pub fn describe_metrics() {
+    metrics::describe_counter!(
+        "http_requests_total",
+        "REST requests answered, by route (the path pattern; unmatched for unknown paths), method and status."
+    );
+    metrics::describe_counter!(
+        "storage_errors_total",
+        "Store failures, by kind: unavailable (disk full or read-only, database busy; answered 503) or failed (500)."
+    );
 }
 
 /// The route that takes images, with its own body limit.

@@ -1,0 +1,170 @@
+//! The servers under test and the load generator: how each is started, pinned and bounded.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use super::scenarios::Scenario;
+use crate::util::ServerProcess;
+
+/// The servers under test; the order of the variants is the table's column order, and
+/// `--servers` takes their names.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, clap::ValueEnum)]
+pub(crate) enum Peer {
+    /// This workspace's manager, the release build.
+    Ours,
+    /// The manager binary `--baseline` names.
+    Baseline,
+    /// Node's socket.io 4 server, `tests/bench/server.mjs`.
+    Node,
+    /// The ceiling probe: pre-encoded frames, no Socket.IO.
+    Ceiling,
+}
+
+/// The servers a run has unless `--servers` or `--baseline` says otherwise.
+pub(super) const PEERS: [Peer; 3] = [Peer::Ours, Peer::Node, Peer::Ceiling];
+
+impl Peer {
+    /// Every server, in table order.
+    pub(super) fn all() -> &'static [Peer] {
+        <Peer as clap::ValueEnum>::value_variants()
+    }
+
+    pub(super) fn name(self) -> &'static str {
+        match self {
+            Peer::Ours => "ours",
+            Peer::Baseline => "baseline",
+            Peer::Node => "node",
+            Peer::Ceiling => "ceiling",
+        }
+    }
+}
+
+/// Heartbeat interval of every server, short enough that idle connections exchange a few.
+pub(super) const PING_INTERVAL_S: u64 = 5;
+
+/// Where the programs are.
+pub(super) struct Bins {
+    pub(super) release: PathBuf,
+    pub(super) bench_dir: PathBuf,
+    /// The `--baseline` manager binary.
+    pub(super) baseline: Option<PathBuf>,
+}
+
+pub(super) fn can_pin() -> bool {
+    let cpus = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let taskset = Command::new("taskset")
+        .args(["-c", "1", "true"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    cpus >= 2 && taskset.is_ok_and(|s| s.success())
+}
+
+/// `program args` through a shell that raises the open-file limit and pins it to `cpu`.
+fn launch(program: &Path, args: &[String], cpu: Option<u32>) -> Command {
+    let script = match cpu {
+        Some(cpu) => format!(
+            "ulimit -n 65536 2>/dev/null || ulimit -n \"$(ulimit -Hn)\"; exec taskset -c {cpu} \"$@\""
+        ),
+        None => "ulimit -n 65536 2>/dev/null || ulimit -n \"$(ulimit -Hn)\"; exec \"$@\"".to_owned(),
+    };
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c").arg(script).arg("sh").arg(program).args(args);
+    cmd
+}
+
+/// Runs one scenario against a fresh server and returns the load generator's report.
+pub(super) fn run_one(
+    bins: &Bins,
+    peer: Peer,
+    scenario: &Scenario,
+    pinned: bool,
+    log: &Path,
+) -> Result<HashMap<String, f64>, String> {
+    let mut server = start_server(bins, peer, pinned.then_some(0), log)?;
+    let mut args =
+        vec!["--url".to_owned(), server.url.clone(), "--timeout".to_owned(), scenario.timeout_s.to_string()];
+    args.extend(scenario.args.iter().cloned());
+    if scenario.args.first().is_some_and(|a| a == "idle") {
+        args.extend(["--server-pid".to_owned(), server.pid().to_string()]);
+    }
+    let mut cmd = launch(&bins.release.join("loadgen"), &args, pinned.then_some(1));
+    let result = run_bounded(&mut cmd, Duration::from_secs(scenario.timeout_s + 30));
+    let alive = server.alive();
+    server.stop();
+    let stdout = result?;
+    if !alive {
+        return Err(format!("the server exited during the run; log: {}", log.display()));
+    }
+    let mut report = HashMap::new();
+    for line in stdout.lines() {
+        if let Some((k, v)) = line.split_once('=')
+            && let Ok(v) = v.trim().parse::<f64>()
+        {
+            report.insert(k.trim().to_owned(), v);
+        }
+    }
+    Ok(report)
+}
+
+/// Runs `cmd` to its end, at most `limit`, and returns its standard output.
+fn run_bounded(cmd: &mut Command, limit: Duration) -> Result<String, String> {
+    let mut child =
+        cmd.stdout(Stdio::piped()).spawn().map_err(|e| format!("could not start the load generator: {e}"))?;
+    let mut stdout = child.stdout.take().ok_or("no stdout")?;
+    let reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stdout.read_to_string(&mut s);
+        s
+    });
+    let deadline = Instant::now() + limit;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(50)),
+            Ok(None) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!("the load generator did not finish within {limit:?}"));
+            }
+            Err(e) => return Err(e.to_string()),
+        }
+    };
+    let out = reader.join().unwrap_or_default();
+    if status.success() { Ok(out) } else { Err(format!("the load generator failed ({status})")) }
+}
+
+/// Starts `peer`'s server, pinned to `cpu` when given.
+fn start_server(bins: &Bins, peer: Peer, cpu: Option<u32>, log_path: &Path) -> Result<ServerProcess, String> {
+    let ping = PING_INTERVAL_S.to_string();
+    let cmd = match peer {
+        Peer::Ours | Peer::Baseline => {
+            let args = ["--listen", "127.0.0.1:0", "--ping-interval", &ping, "--max-connections", "50000"]
+                .map(String::from);
+            let program = match (peer, &bins.baseline) {
+                (Peer::Baseline, Some(baseline)) => baseline.clone(),
+                (Peer::Baseline, None) => return Err("no --baseline binary".to_owned()),
+                _ => bins.release.join("manager"),
+            };
+            let mut cmd = launch(&program, &args, cpu);
+            // Warnings only, and the line that says where it listens.
+            cmd.env("RUST_LOG", "warn,manager=info").env("NO_COLOR", "1");
+            cmd
+        }
+        Peer::Node => {
+            let mut cmd = launch(Path::new("node"), &["server.mjs".to_owned()], cpu);
+            cmd.current_dir(&bins.bench_dir).env("PING_INTERVAL_MS", (PING_INTERVAL_S * 1000).to_string());
+            cmd
+        }
+        Peer::Ceiling => {
+            let args = ["--listen", "127.0.0.1:0", "--ping-interval-ms"].map(String::from);
+            let mut args = args.to_vec();
+            args.push((PING_INTERVAL_S * 1000).to_string());
+            launch(&bins.release.join("ceiling-probe"), &args, cpu)
+        }
+    };
+    ServerProcess::start(cmd, peer.name(), log_path)
+}
