@@ -6,7 +6,7 @@
 use std::process::Stdio;
 use std::time::Duration;
 
-use test_support::{ManagerProcess, WAIT};
+use test_support::{Eio, ManagerProcess, http, polling_handshake};
 
 const MANAGER: &str = env!("CARGO_BIN_EXE_manager");
 
@@ -134,17 +134,7 @@ async fn help_names_the_environment_variable_of_every_flag() {
 
 /// The `pingInterval` and `pingTimeout` an Engine.IO 4 handshake announces, in ms.
 async fn announced_heartbeat(m: &ManagerProcess) -> (u64, u64) {
-    let open = reqwest::Client::new()
-        .get(format!("{}/socket.io/?EIO=4&transport=polling", m.url()))
-        .timeout(WAIT)
-        .send()
-        .await
-        .expect("handshake")
-        .text()
-        .await
-        .expect("open packet");
-    let open: serde_json::Value =
-        serde_json::from_str(open.strip_prefix('0').expect("open packet")).expect("json");
+    let open = polling_handshake(&m.url(), Eio::V4).await;
     (open["pingInterval"].as_u64().expect("pingInterval"), open["pingTimeout"].as_u64().expect("pingTimeout"))
 }
 
@@ -166,12 +156,8 @@ async fn durations_take_units_or_plain_seconds_from_flags_and_the_environment() 
 async fn listen_takes_a_host_name() {
     let m = ManagerProcess::start(MANAGER, &["--listen", "localhost:0"]).await;
     assert!(m.addr.ip().is_loopback(), "{}", m.addr);
-    let version = reqwest::Client::new()
-        .get(format!("{}/api/v3/version", m.url()))
-        .timeout(WAIT)
-        .send()
-        .await
-        .expect("GET /api/v3/version");
+    let version =
+        http().get(format!("{}/api/v3/version", m.url())).send().await.expect("GET /api/v3/version");
     assert_eq!(version.status(), 200);
 }
 
@@ -192,28 +178,8 @@ async fn a_busy_port_is_one_plain_line_naming_the_flag_and_the_variable() {
 
 #[tokio::test]
 async fn the_log_has_no_colour_codes_when_it_is_not_a_terminal() {
-    // Started without NO_COLOR, its stderr a pipe, as when it is redirected to a file.
-    let mut child = tokio::process::Command::new(MANAGER)
-        .args(["--listen", "127.0.0.1:0", "--database", ":memory:"])
-        .env_remove("NO_COLOR")
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("start the manager");
-    let stderr = child.stderr.take().expect("stderr");
-    use tokio::io::AsyncBufReadExt;
-    let mut lines = tokio::io::BufReader::new(stderr).lines();
-    let line = tokio::time::timeout(WAIT, async {
-        while let Some(line) = lines.next_line().await.expect("read the log") {
-            if line.contains("listening on") {
-                return line;
-            }
-        }
-        panic!("the manager ended before it listened");
-    })
-    .await
-    .expect("it listens in time");
+    // NO_COLOR empty counts as unset; the log is a pipe, as when it is redirected to a file.
+    let m = ManagerProcess::start_with_env(MANAGER, &[], &[("NO_COLOR", "")]).await;
+    let line = m.wait_logged(&["listening on"]).await;
     assert!(line.contains(" INFO ") && !line.contains('\x1b'), "plain text: {line:?}");
 }

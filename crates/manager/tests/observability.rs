@@ -2,51 +2,9 @@
 //! refused is logged with its route, status and reason; refused packets are logged with the
 //! real reason and counted; every metric has help text.
 
-use std::time::Duration;
-
-use test_support::{Eio, ManagerProcess, RawClient, WAIT};
+use test_support::{Eio, ManagerProcess, RawClient, http, metric, polling_handshake};
 
 const MANAGER: &str = env!("CARGO_BIN_EXE_manager");
-
-fn http() -> reqwest::Client {
-    reqwest::Client::builder().timeout(WAIT).build().expect("http client")
-}
-
-async fn metrics(m: &ManagerProcess) -> String {
-    http().get(format!("{}/metrics", m.url())).send().await.expect("GET /metrics").text().await.expect("text")
-}
-
-/// The value of the metric line that starts with `series`, 0 when there is none.
-fn metric(text: &str, series: &str) -> f64 {
-    text.lines()
-        .find(|l| l.starts_with(series))
-        .and_then(|l| l.rsplit(' ').next())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0.0)
-}
-
-/// Waits (bounded) until a log line contains every one of `needles`, and returns it.
-async fn logged(m: &ManagerProcess, needles: &[&str]) -> String {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        let found = m
-            .log
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .iter()
-            .find(|l| needles.iter().all(|n| l.contains(n)))
-            .cloned();
-        if let Some(line) = found {
-            return line;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "no log line with {needles:?}:\n{:#?}",
-            m.log.lock().unwrap()
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refused_rest_requests_are_logged_with_route_status_and_reason_and_counted() {
@@ -58,33 +16,27 @@ async fn refused_rest_requests_are_logged_with_route_status_and_reason_and_count
     let res = http().get(format!("{}/api/v3/version", m.url())).send().await.expect("GET");
     assert_eq!(res.status(), 200);
 
-    logged(
-        &m,
-        &[
-            "INFO",
-            "route=\"unmatched\"",
-            "path=\"/no/such/path\"",
-            "request refused",
-            "status=404",
-            "no route for GET /no/such/path",
-        ],
-    )
+    m.wait_logged(&[
+        "INFO",
+        "route=\"unmatched\"",
+        "path=\"/no/such/path\"",
+        "request refused",
+        "status=404",
+        "no route for GET /no/such/path",
+    ])
     .await;
-    logged(
-        &m,
-        &[
-            "INFO",
-            "method=POST",
-            "route=\"/api/v3/worker/task\"",
-            "status=401",
-            "reason=\"worker credentials (HTTP basic auth) are required\"",
-        ],
-    )
+    m.wait_logged(&[
+        "INFO",
+        "method=POST",
+        "route=\"/api/v3/worker/task\"",
+        "status=401",
+        "reason=\"worker credentials (HTTP basic auth) are required\"",
+    ])
     .await;
     // A request that succeeded is logged at debug only, not at the default level.
     assert!(!m.logged("route=\"/api/v3/version\""), "{:#?}", m.log.lock().unwrap());
 
-    let text = metrics(&m).await;
+    let text = m.metrics().await;
     assert_eq!(
         metric(&text, "http_requests_total{route=\"unmatched\",method=\"GET\",status=\"404\"}"),
         1.0,
@@ -106,24 +58,17 @@ async fn oversized_packets_are_logged_with_the_real_reason_and_counted() {
     let mut big = RawClient::connect(m.addr, Eio::V3).await;
     big.send(&format!(r#"42["/chat",{{"name":"n","text":"{}"}}]"#, "y".repeat(3000))).await;
     assert!(big.closed().await, "the sender was disconnected");
-    let line = logged(
-        &m,
-        &["WARN", &big.sid, "socket disconnected: it sent a websocket message over the 2000-byte limit"],
-    )
-    .await;
+    let line = m
+        .wait_logged(&[
+            "WARN",
+            &big.sid,
+            "socket disconnected: it sent a websocket message over the 2000-byte limit",
+        ])
+        .await;
     assert!(!line.contains("abruptly"), "{line}");
 
     // Over long-polling: refused before it is read, with the reason in the answer.
-    let open = http()
-        .get(format!("{}/socket.io/?EIO=4&transport=polling", m.url()))
-        .send()
-        .await
-        .expect("handshake")
-        .text()
-        .await
-        .expect("open");
-    let open: serde_json::Value =
-        serde_json::from_str(open.strip_prefix('0').expect("open packet")).expect("json");
+    let open = polling_handshake(&m.url(), Eio::V4).await;
     let sid = open["sid"].as_str().expect("sid");
     let res = http()
         .post(format!("{}/socket.io/?EIO=4&transport=polling&sid={sid}", m.url()))
@@ -137,10 +82,13 @@ async fn oversized_packets_are_logged_with_the_real_reason_and_counted() {
         body,
         serde_json::json!({"code": 413, "message": "packet of 3000 bytes is over the 2000-byte limit"})
     );
-    logged(
-        &m,
-        &["WARN", sid, "refused a long-polling packet over the size limit", "length=3000", "limit=2000"],
-    )
+    m.wait_logged(&[
+        "WARN",
+        sid,
+        "refused a long-polling packet over the size limit",
+        "length=3000",
+        "limit=2000",
+    ])
     .await;
     let res = http()
         .get(format!("{}/socket.io/?EIO=4&transport=polling&sid={sid}", m.url()))
@@ -153,9 +101,9 @@ async fn oversized_packets_are_logged_with_the_real_reason_and_counted() {
     let gone = RawClient::connect(m.addr, Eio::V3).await;
     let gone_sid = gone.sid.clone();
     drop(gone);
-    logged(&m, &[&gone_sid, "socket disconnected"]).await;
+    m.wait_logged(&[&gone_sid, "socket disconnected"]).await;
 
-    let text = metrics(&m).await;
+    let text = m.metrics().await;
     assert_eq!(metric(&text, "webupdates_refused_packets_total{reason=\"too_large\"}"), 2.0, "{text}");
     assert!(!text.contains("reason=\"malformed\""), "{text}");
     // Nobody else paid for it.
@@ -180,7 +128,7 @@ async fn every_metric_has_help_text() {
     let res = http().get(format!("{}/nope", m.url())).send().await.expect("GET");
     assert_eq!(res.status(), 404);
 
-    let text = metrics(&m).await;
+    let text = m.metrics().await;
     let types: Vec<&str> =
         text.lines().filter_map(|l| l.strip_prefix("# TYPE ")).filter_map(|l| l.split(' ').next()).collect();
     assert!(types.len() >= 8, "{text}");

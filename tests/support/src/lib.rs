@@ -149,6 +149,41 @@ impl RawClient {
     }
 }
 
+/// An HTTP client whose every request gives up after [`WAIT`].
+pub fn http() -> reqwest::Client {
+    reqwest::Client::builder().timeout(WAIT).build().expect("http client")
+}
+
+/// The value of the first line of Prometheus text `text` that starts with `series` (a name,
+/// or a name with its labels), 0 when there is none.
+pub fn metric(text: &str, series: &str) -> f64 {
+    text.lines()
+        .find(|l| l.starts_with(series))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0)
+}
+
+/// Opens a long-polling Engine.IO session at the server `base_url` and returns its open
+/// packet's JSON (`sid`, `pingInterval`, `pingTimeout`, ...).
+pub async fn polling_handshake(base_url: &str, eio: Eio) -> serde_json::Value {
+    let n = match eio {
+        Eio::V3 => 3,
+        Eio::V4 => 4,
+    };
+    let open = http()
+        .get(format!("{base_url}/socket.io/?EIO={n}&transport=polling"))
+        .send()
+        .await
+        .expect("handshake")
+        .text()
+        .await
+        .expect("open packet");
+    // Engine.IO 3 frames a polling payload as `<length>:<packet>`.
+    let packet = open.split_once(':').filter(|_| eio == Eio::V3).map_or(open.as_str(), |(_, p)| p);
+    serde_json::from_str(packet.strip_prefix('0').expect("open packet")).expect("open packet JSON")
+}
+
 /// The manager binary, running on a port the OS picks; killed when dropped.
 pub struct ManagerProcess {
     child: tokio::process::Child,
@@ -161,7 +196,8 @@ pub struct ManagerProcess {
 impl ManagerProcess {
     /// Starts `binary` with `args` (plus `--listen 127.0.0.1:0` unless `args` has
     /// `--listen`, and `--database :memory:` unless it has `--database`, so tests leave no
-    /// files behind) and waits until it says where it listens.
+    /// files behind) and waits until it says where it listens. Its log is plain text at
+    /// `info` (`NO_COLOR=1`, `RUST_LOG=info`).
     pub async fn start(binary: &str, args: &[&str]) -> ManagerProcess {
         ManagerProcess::start_with_env(binary, args, &[]).await
     }
@@ -216,6 +252,37 @@ impl ManagerProcess {
     /// The manager's base URL.
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// What `GET /metrics` answers now.
+    pub async fn metrics(&self) -> String {
+        http()
+            .get(format!("{}/metrics", self.url()))
+            .send()
+            .await
+            .expect("GET /metrics")
+            .text()
+            .await
+            .expect("text")
+    }
+
+    /// Waits (at most [`WAIT`]) until a log line contains every one of `needles`, and
+    /// returns it; panics with the whole log otherwise.
+    pub async fn wait_logged(&self, needles: &[&str]) -> String {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let found = {
+                let log = self.log.lock().unwrap_or_else(|p| p.into_inner());
+                let found = log.iter().find(|l| needles.iter().all(|n| l.contains(n))).cloned();
+                let late = tokio::time::Instant::now() >= deadline;
+                assert!(found.is_some() || !late, "no log line with {needles:?} in:\n{}", log.join("\n"));
+                found
+            };
+            if let Some(line) = found {
+                return line;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     /// Whether any log line so far contains `needle`.

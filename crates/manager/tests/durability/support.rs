@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+pub(crate) use test_support::http;
 use test_support::{ManagerProcess, WAIT};
 
 pub(crate) const MANAGER: &str = env!("CARGO_BIN_EXE_manager");
@@ -41,10 +42,6 @@ impl Farm {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         ManagerProcess::start(MANAGER, &args).await
     }
-}
-
-pub(crate) fn http() -> reqwest::Client {
-    reqwest::Client::builder().timeout(WAIT).build().expect("http client")
 }
 
 /// A REST client of one manager.
