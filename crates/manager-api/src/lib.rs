@@ -114,11 +114,11 @@ impl Manager {
         let mut change = Some(change);
         let mut value = None;
         self.storage().atomically(&mut |storage| {
-            let change = change.take().ok_or_else(|| Error::invalid("a change ran twice"))?;
+            let change = change.take().ok_or_else(|| StorageError::failed("the store ran a change twice"))?;
             value = Some(change(storage)?);
             Ok(())
         })?;
-        let value = value.ok_or_else(|| Error::invalid("a change did not run"))?;
+        let value = value.ok_or_else(|| StorageError::failed("the store did not run a change"))?;
         Ok((value, order))
     }
 

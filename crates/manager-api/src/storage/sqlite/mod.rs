@@ -12,13 +12,16 @@
 //! # Connections
 //! One connection writes, behind a mutex (the services already serialise changes, so it
 //! is never contended by them); one read-only connection serves reads outside changes,
-//! which in WAL mode see the last committed state and never wait for the writer.
+//! which in WAL mode see the last committed state and never wait for the writer. A thread
+//! with a third connection checkpoints the WAL (`checkpoint.rs`), so that no request waits
+//! for the disk syncs a checkpoint makes.
 //!
 //! # Schema
 //! Migrations are the `.sql` files in the crate's `migrations/` folder, run in order by
 //! `rusqlite_migration`, which records the schema version in SQLite's `user_version`.
 //! A database with a higher version than this build knows is refused, never changed.
 
+mod checkpoint;
 mod rows;
 
 use std::fmt;
@@ -66,6 +69,8 @@ impl std::error::Error for OpenError {}
 /// The durable store: a SQLite database and a folder of job files.
 #[derive(Debug)]
 pub struct SqliteStorage {
+    /// Dropped first: it stops before the connections close.
+    _checkpointer: Option<checkpoint::Checkpointer>,
     writer: Mutex<Connection>,
     reader: Mutex<Connection>,
     files: JobFiles,
@@ -151,7 +156,13 @@ impl SqliteStorage {
         )
         .and_then(|db| configure(&db, false).map(|()| db))
         .map_err(|e| db_error(why(&e)))?;
-        Ok(SqliteStorage { writer: Mutex::new(writer), reader: Mutex::new(reader), files })
+        let checkpointer = checkpoint::Checkpointer::start(database, &writer);
+        Ok(SqliteStorage {
+            _checkpointer: checkpointer,
+            writer: Mutex::new(writer),
+            reader: Mutex::new(reader),
+            files,
+        })
     }
 
     fn lock(connection: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
