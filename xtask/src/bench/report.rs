@@ -98,10 +98,10 @@ impl Table<'_> {
     }
 
     pub(super) fn render(&self, opts: &Options, pinned: bool, took: Duration) -> String {
-        // The baseline's column and ratio only when there is one.
-        let baseline = self.peers.contains(&Peer::Baseline);
+        // The baseline's and the SQLite store's columns and ratios only when they run.
+        let optional = [Peer::Baseline, Peer::OursSqlite];
         let columns: Vec<Peer> =
-            Peer::all().iter().copied().filter(|&p| p != Peer::Baseline || baseline).collect();
+            Peer::all().iter().copied().filter(|p| !optional.contains(p) || self.peers.contains(p)).collect();
         let against: Vec<Peer> = columns.iter().copied().filter(|&p| p != Peer::Ours).collect();
         let mut header = vec!["scenario".to_owned(), "metric".to_owned()];
         header.extend(columns.iter().map(|p| p.name().to_owned()));
@@ -236,6 +236,7 @@ impl Table<'_> {
                 });
             }
         }
+        out.extend(self.store_targets());
         for &peer in self.peers {
             let mut bad = Vec::new();
             let mut seen = false;
@@ -255,6 +256,7 @@ impl Table<'_> {
                     correctness: true,
                     name: match peer {
                         Peer::Ours => "zero lost/reordered everywhere (ours)",
+                        Peer::OursSqlite => "zero lost/reordered everywhere (ours-sqlite)",
                         Peer::Baseline => "zero lost/reordered everywhere (baseline)",
                         Peer::Node => "zero lost/reordered everywhere (node)",
                         Peer::Ceiling => "zero lost/reordered everywhere (ceiling)",
@@ -263,6 +265,48 @@ impl Table<'_> {
                     detail: if bad.is_empty() { "none".to_owned() } else { bad.join("; ") },
                 });
             }
+        }
+        out
+    }
+
+    /// What the SQLite store must reach: 0.8x the in-memory store's set-priority
+    /// deliveries, and 2,000 acknowledged task updates/s, every one durable.
+    fn store_targets(&self) -> Vec<Target> {
+        let mut out = Vec::new();
+        let fmt = |s: Option<Summary>, unit| fmt_cell(s, unit);
+        if let Some(i) = self.find("rest setpriority") {
+            let (memory, sqlite) = (
+                self.get(i, Peer::Ours, "deliveries_per_s"),
+                self.get(i, Peer::OursSqlite, "deliveries_per_s"),
+            );
+            if let (Some(m), Some(s)) = (memory, sqlite) {
+                out.push(Target {
+                    correctness: false,
+                    name: "set-priority deliveries/s with SQLite >= 0.8x in memory",
+                    met: s.median >= 0.8 * m.median,
+                    detail: format!(
+                        "{} vs {} ({})",
+                        fmt(sqlite, Unit::Count),
+                        fmt(memory, Unit::Count),
+                        ratio(sqlite, memory)
+                    ),
+                });
+            }
+        }
+        if let Some(i) = self.find("task updates")
+            && let Some(s) = self.get(i, Peer::OursSqlite, "updates_per_s")
+        {
+            out.push(Target {
+                correctness: false,
+                name: "task updates with SQLite >= 2,000 acknowledged/s",
+                met: s.median >= 2000.0,
+                detail: format!(
+                    "{}/s, p99 {} ms (in memory: {}/s)",
+                    fmt(Some(s), Unit::Count),
+                    fmt(self.get(i, Peer::OursSqlite, "p99_us"), Unit::Micros),
+                    fmt(self.get(i, Peer::Ours, "updates_per_s"), Unit::Count)
+                ),
+            });
         }
         out
     }
