@@ -82,6 +82,17 @@ pub(super) struct Target {
     pub(super) correctness: bool,
 }
 
+/// The target that the rate `a` is at least `factor` times the rate `b`, when both ran.
+fn at_least(name: &'static str, a: Option<Summary>, b: Option<Summary>, factor: f64) -> Option<Target> {
+    let (x, y) = (a?, b?);
+    Some(Target {
+        correctness: false,
+        name,
+        met: x.median >= factor * y.median,
+        detail: format!("{} vs {} ({})", fmt_cell(a, Unit::Count), fmt_cell(b, Unit::Count), ratio(a, b)),
+    })
+}
+
 pub(super) struct Table<'a> {
     pub(super) scenarios: &'a [Scenario],
     pub(super) results: &'a Results,
@@ -168,32 +179,8 @@ impl Table<'_> {
                 self.get(i, Peer::Node, "deliveries_per_s"),
                 self.get(i, Peer::Ceiling, "deliveries_per_s"),
             );
-            if let (Some(o), Some(n)) = (ours, node) {
-                out.push(Target {
-                    correctness: false,
-                    name: "fan-out deliveries/s >= 10x node",
-                    met: o.median >= 10.0 * n.median,
-                    detail: format!(
-                        "{} vs {} ({})",
-                        fmt(ours, Unit::Count),
-                        fmt(node, Unit::Count),
-                        ratio(ours, node)
-                    ),
-                });
-            }
-            if let (Some(o), Some(c)) = (ours, ceiling) {
-                out.push(Target {
-                    correctness: false,
-                    name: "fan-out deliveries/s >= 1/2 ceiling",
-                    met: o.median >= 0.5 * c.median,
-                    detail: format!(
-                        "{} vs {} ({})",
-                        fmt(ours, Unit::Count),
-                        fmt(ceiling, Unit::Count),
-                        ratio(ours, ceiling)
-                    ),
-                });
-            }
+            out.extend(at_least("fan-out deliveries/s >= 10x node", ours, node, 10.0));
+            out.extend(at_least("fan-out deliveries/s >= 1/2 ceiling", ours, ceiling, 0.5));
         }
         if let Some(i) = self.find("fixed") {
             let (ours, node) = (self.get(i, Peer::Ours, "p99_us"), self.get(i, Peer::Node, "p99_us"));
@@ -279,19 +266,12 @@ impl Table<'_> {
                 self.get(i, Peer::Ours, "deliveries_per_s"),
                 self.get(i, Peer::OursSqlite, "deliveries_per_s"),
             );
-            if let (Some(m), Some(s)) = (memory, sqlite) {
-                out.push(Target {
-                    correctness: false,
-                    name: "set-priority deliveries/s with SQLite >= 0.8x in memory",
-                    met: s.median >= 0.8 * m.median,
-                    detail: format!(
-                        "{} vs {} ({})",
-                        fmt(sqlite, Unit::Count),
-                        fmt(memory, Unit::Count),
-                        ratio(sqlite, memory)
-                    ),
-                });
-            }
+            out.extend(at_least(
+                "set-priority deliveries/s with SQLite >= 0.8x in memory",
+                sqlite,
+                memory,
+                0.8,
+            ));
         }
         if let Some(i) = self.find("task updates")
             && let Some(s) = self.get(i, Peer::OursSqlite, "updates_per_s")

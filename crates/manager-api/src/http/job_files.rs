@@ -25,16 +25,21 @@ pub(super) async fn job_file(
     Ok(([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "no-store")], bytes).into_response())
 }
 
+/// `value` as JSON, or 204 when there is none.
+fn json_or_no_content(value: Option<impl serde::Serialize>) -> Response {
+    match value {
+        Some(value) => axum::Json(value).into_response(),
+        None => StatusCode::NO_CONTENT.into_response(),
+    }
+}
+
 /// `GET /api/v3/jobs/{job_id}/last-rendered`: the `JobLastRenderedImageInfo`, or 204 when
 /// the job has no image yet.
 pub(super) async fn last_rendered_info(
     State(manager): State<Manager>,
     Path(job_id): Path<Uuid>,
 ) -> Result<Response, Error> {
-    Ok(match manager.last_rendered(job_id)? {
-        Some(image) => axum::Json(image_info(job_id, &image)).into_response(),
-        None => StatusCode::NO_CONTENT.into_response(),
-    })
+    Ok(json_or_no_content(manager.last_rendered(job_id)?.map(|image| image_info(job_id, &image))))
 }
 
 /// `GET /api/v3/tasks/{task_id}/log`: the `TaskLogInfo`, or 204 when the task has no log.
@@ -42,10 +47,7 @@ pub(super) async fn task_log_info(
     State(manager): State<Manager>,
     Path(task_id): Path<Uuid>,
 ) -> Result<Response, Error> {
-    Ok(match manager.task_log_info(task_id)? {
-        Some(info) => axum::Json(info).into_response(),
-        None => StatusCode::NO_CONTENT.into_response(),
-    })
+    Ok(json_or_no_content(manager.task_log_info(task_id)?))
 }
 
 /// `GET /api/v3/tasks/{task_id}/logtail`: the end of the log as `text/plain`, or 204 when
