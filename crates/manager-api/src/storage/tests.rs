@@ -298,6 +298,9 @@ fn sqlite_refuses_what_it_cannot_trust() {
     std::fs::write(&corrupt, bytes).unwrap();
     check_refused(&corrupt, &files, "corrupt");
 
+    check_refused(&dir.path().join("missing/db.sqlite"), &files, "cannot be opened or created");
+    check_refused(dir.path(), &files, "cannot be opened or created");
+
     let unwritable = dir.path().join("a-file");
     std::fs::write(&unwritable, b"").unwrap();
     let error = SqliteStorage::open(&dir.path().join("ok.sqlite"), &unwritable).unwrap_err().to_string();

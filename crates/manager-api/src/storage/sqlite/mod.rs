@@ -81,6 +81,10 @@ fn why(error: &rusqlite::Error) -> String {
     match error.sqlite_error_code() {
         Some(rusqlite::ErrorCode::NotADatabase) => "it is not a SQLite database".to_owned(),
         Some(rusqlite::ErrorCode::DatabaseCorrupt) => format!("the database is corrupt ({error})"),
+        Some(rusqlite::ErrorCode::CannotOpen) => {
+            "it cannot be opened or created (it must be a file, in a folder that exists and can be written)"
+                .to_owned()
+        }
         _ => error.to_string(),
     }
 }
