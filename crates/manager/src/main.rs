@@ -54,7 +54,7 @@ async fn run(args: cli::Args) -> Result<(), String> {
         memory::spawn(args.memory_reclaim_interval, move || broadcaster.connected());
     }
     let manager = Manager::new(storage, Arc::new(broadcaster.clone()));
-    manager.finish_interrupted_jobs().await.map_err(|e| format!("cannot finish interrupted jobs: {e}"))?;
+    store::finish_interrupted_jobs(&manager).await?;
     let limits = manager_api::Limits { json_body: args.max_json_body, image_body: args.max_image_body };
     let rest = manager_api::router_with_limits(manager, limits)
         .route(

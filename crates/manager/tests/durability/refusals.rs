@@ -91,14 +91,18 @@ impl Drop for Immutable {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_read_only_database_answers_changes_with_503_and_still_serves_reads() {
+async fn a_read_only_database_answers_changes_with_503_serves_reads_and_finishes_jobs_once_writable() {
     let farm = Farm::new();
     let m = farm.start().await;
     let (_, job) = Api::of(&m).submit("kept").await.expect("an answer");
     let job_id = job["id"].as_str().expect("id").to_owned();
     stop(m).await;
+    // As a manager stopped in the middle of cancelling it would leave it.
+    let db = rusqlite::Connection::open(farm.database()).unwrap();
+    db.execute("UPDATE jobs SET status = 'cancel-requested' WHERE uuid = ?1", [&job_id]).unwrap();
+    drop(db);
 
-    let _immutable = Immutable::new(farm.database());
+    let immutable = Immutable::new(farm.database());
     let m = farm.start().await;
     let api = Api::of(&m);
     let (status, body) = api
@@ -117,4 +121,20 @@ async fn a_read_only_database_answers_changes_with_503_and_still_serves_reads() 
     assert!(metric(&metrics, "storage_errors_total{kind=\"unavailable\"}") >= 2.0, "counted: {metrics}");
     assert!(metrics.contains("# HELP storage_errors_total"), "described: {metrics}");
     assert!(m.logged("storage error"), "logged");
+    assert_eq!(api.json(&format!("/api/v3/jobs/{job_id}")).await["status"], "cancel-requested");
+    assert!(
+        m.logged("cannot finish the jobs a previous run left half-way now"),
+        "said why it is not finished"
+    );
+
+    // Writable again, the next start finishes the cancellation, as Flamenco does.
+    stop(m).await;
+    drop(immutable);
+    let m = farm.start().await;
+    let api = Api::of(&m);
+    assert_eq!(api.json(&format!("/api/v3/jobs/{job_id}")).await["status"], "canceled");
+    let tasks = api.json(&format!("/api/v3/jobs/{job_id}/tasks")).await;
+    let statuses: Vec<&str> =
+        tasks["tasks"].as_array().unwrap().iter().map(|t| t["status"].as_str().unwrap()).collect();
+    assert_eq!(statuses, ["canceled", "canceled"]);
 }
