@@ -22,7 +22,8 @@ pub(crate) fn check_priority(priority: i32) -> Result<(), Error> {
 }
 
 impl Manager {
-    /// Compiles `submitted` with its job type, stores its tasks and then the job (queued),
+    /// Compiles `submitted` with its job type (refused with 412 when its `type_etag` is
+    /// not the job type's, see [`job_types::AvailableJobType`]), stores its tasks and then the job (queued),
     /// and broadcasts the new job once its tasks exist.
     pub async fn submit_job(&self, submitted: SubmittedJob) -> Result<Job, Error> {
         check_priority(submitted.priority)?;
@@ -36,6 +37,7 @@ impl Manager {
                     .map_err(|_| Error::invalid(format!("worker_tag {text:?} is not a UUID")))?,
             ),
         };
+        job_types::check_etag(&submitted.job_type, submitted.type_etag.as_deref())?;
         let compiled = job_types::compile(&submitted.job_type, &submitted.settings)?;
 
         let (job, _order) = self

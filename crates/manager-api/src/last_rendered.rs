@@ -72,6 +72,20 @@ impl Manager {
         Ok(())
     }
 
+    /// The newest image of any job, with its job, if there is one.
+    pub fn newest_last_rendered(&self) -> Result<Option<(Uuid, LastRenderedImage)>, Error> {
+        let storage = self.storage();
+        let mut newest: Option<(Uuid, LastRenderedImage)> = None;
+        for job in storage.jobs()? {
+            if let Some(image) = storage.last_rendered(job.id)?
+                && newest.as_ref().is_none_or(|(_, n)| image.received > n.received)
+            {
+                newest = Some((job.id, image));
+            }
+        }
+        Ok(newest)
+    }
+
     /// The newest image of the job `job_id`, if it has one.
     pub fn last_rendered(&self, job_id: Uuid) -> Result<Option<LastRenderedImage>, Error> {
         self.job(job_id)?;

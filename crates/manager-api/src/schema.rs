@@ -28,7 +28,8 @@ pub struct SubmittedJob {
     /// The job type to compile it with.
     #[serde(rename = "type")]
     pub job_type: String,
-    /// The job type's etag; accepted and kept, not checked (the built-in types have none).
+    /// The job type's etag when the client knew it; a different one than the job type's
+    /// is refused with 412.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_etag: Option<String>,
     /// Scheduling priority, 0 to 100; 50 when omitted.
@@ -369,4 +370,23 @@ impl FlamencoVersion {
             git: String::new(),
         }
     }
+}
+
+/// `ManagerConfiguration`: what the web app needs to know before it shows anything.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ManagerConfiguration {
+    /// The folder job files are kept in; empty when they are kept in memory.
+    pub storage_location: String,
+    /// Whether the Shaman file transfer API is available: never here.
+    pub shaman_enabled: bool,
+    /// Whether the manager still has to be set up: never here (it runs from its flags).
+    pub is_first_run: bool,
+}
+
+/// `JobDeletionInfo`: what deleting a job removes besides the job, its logs and images.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobDeletionInfo {
+    /// Whether a Shaman checkout goes with it: never here (there is no Shaman).
+    pub shaman_checkout: bool,
 }

@@ -26,7 +26,7 @@ pub(super) async fn job_file(
 }
 
 /// `value` as JSON, or 204 when there is none.
-fn json_or_no_content(value: Option<impl serde::Serialize>) -> Response {
+pub(super) fn json_or_no_content(value: Option<impl serde::Serialize>) -> Response {
     match value {
         Some(value) => axum::Json(value).into_response(),
         None => StatusCode::NO_CONTENT.into_response(),

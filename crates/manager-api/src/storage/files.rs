@@ -107,6 +107,11 @@ impl JobFiles {
         Ok(JobFiles { root })
     }
 
+    /// The folder the files are kept in.
+    pub(crate) fn root(&self) -> &Path {
+        &self.root
+    }
+
     /// The path of `file`, after checking that nothing in it is a link leading out of the
     /// root; `None` when the file does not exist.
     fn existing(&self, file: &JobFile) -> io::Result<Option<PathBuf>> {

@@ -83,6 +83,12 @@ pub trait Storage {
     /// Keeps `image` as the newest of the job `job_id`, dropping the one before.
     fn put_last_rendered(&self, job_id: Uuid, image: LastRenderedImage) -> StorageResult<()>;
 
+    /// The folder job files are kept in (`ManagerConfiguration.storageLocation`); `None`
+    /// when they are kept in memory.
+    fn location(&self) -> Option<&std::path::Path> {
+        None
+    }
+
     /// Appends `text` to the log of the task `task_id` of the job `job_id`.
     fn append_task_log(&self, job_id: Uuid, task_id: Uuid, text: &str) -> StorageResult<()>;
     /// The size in bytes of the task's log; `None` when it has none.

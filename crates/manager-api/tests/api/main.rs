@@ -14,5 +14,6 @@ mod reads;
 mod storage;
 mod support;
 mod tasks;
+mod web_app;
 mod worker;
 mod worker_mgt;

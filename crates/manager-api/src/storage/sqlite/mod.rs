@@ -303,6 +303,10 @@ impl Storage for SqliteStorage {
         Ok(removed)
     }
 
+    fn location(&self) -> Option<&Path> {
+        Some(self.files.root())
+    }
+
     storage_methods!();
 }
 
