@@ -72,7 +72,8 @@ pub use events::{Event, EventParseError};
 pub use notify::{Delivery, Notification, Notifier};
 pub use payload::{
     ChatMessage, JobStatus, JobUpdate, LastRenderedImageInfo, LastRenderedUpdate, TaskLogUpdate, TaskStatus,
-    TaskUpdate, Timestamp, WorkerStatus, WorkerStatusChangeRequest, WorkerTag, WorkerTagUpdate, WorkerUpdate,
+    TaskUpdate, TaskWorker, Timestamp, WorkerStatus, WorkerStatusChangeRequest, WorkerTag, WorkerTagUpdate,
+    WorkerUpdate,
 };
 pub use rooms::{JOB_ROOM_PREFIX, Room, RoomParseError, TASKLOG_ROOM_PREFIX};
 pub use subscription::{

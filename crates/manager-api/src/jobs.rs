@@ -64,9 +64,11 @@ impl Manager {
                     status: JobStatus::Queued,
                     activity: format!("Queued with {} tasks", compiled.len()),
                     delete_requested_at: None,
+                    steps_completed: 0,
+                    steps_total: compiled.iter().map(|t| t.steps).sum(),
                 };
                 let ids: Vec<Uuid> = compiled.iter().map(|_| Uuid::new_v4()).collect();
-                for (compiled, id) in compiled.into_iter().zip(&ids) {
+                for (index, (compiled, id)) in (1..).zip(compiled.into_iter().zip(&ids)) {
                     storage.put_task(Task {
                         id: *id,
                         job_id: job.id,
@@ -81,6 +83,9 @@ impl Manager {
                         worker: None,
                         last_touched: None,
                         failed_by_workers: Vec::new(),
+                        index_in_job: index,
+                        steps_completed: 0,
+                        steps_total: compiled.steps,
                         depends_on: compiled.depends_on.iter().filter_map(|i| ids.get(*i).copied()).collect(),
                     })?;
                 }
@@ -225,6 +230,7 @@ fn carry_out(
             if plan.tasks_to == TaskStatus::Queued {
                 task.worker = None;
                 task.failed_by_workers.clear();
+                task.steps_completed = 0;
             }
             if plan.tasks_to == TaskStatus::Canceled {
                 task.worker = None;
@@ -234,6 +240,7 @@ fn carry_out(
         }
     }
     job.status = plan.ends;
+    count_job_steps(storage, job)?;
     storage.put_job(job.clone())?;
     Ok(tasks_changed)
 }
@@ -249,16 +256,47 @@ pub(crate) fn change_task_status(
     let previous = task.status;
     task.status = status;
     task.updated = now;
+    match status {
+        TaskStatus::Completed => task.steps_completed = task.steps_total,
+        TaskStatus::Queued => task.steps_completed = 0,
+        _ => {}
+    }
     let mut notifications = vec![notify::task_updated(task.to_update(Some(previous)))];
     let job_id = task.job_id;
     storage.put_task(task)?;
-    if let Some(job) = storage.job(job_id)? {
+    if let Some(mut job) = storage.job(job_id)? {
         let statuses: Vec<TaskStatus> = storage.tasks_of_job(job_id)?.iter().map(|t| t.status).collect();
+        let steps_changed = count_job_steps(storage, &mut job)?;
         if let Some(next) = job_status_after_task_change(job.status, status, &statuses) {
             notifications.push(set_job_status_following_tasks(storage, job, next, now)?);
+        } else if steps_changed {
+            notifications.push(job_steps_changed(storage, job, now)?);
         }
     }
     Ok(notifications)
+}
+
+/// Sets the job's step counts to the sums of its tasks'; returns whether they changed.
+pub(crate) fn count_job_steps(storage: &dyn Storage, job: &mut Job) -> Result<bool, Error> {
+    let tasks = storage.tasks_of_job(job.id)?;
+    let completed = tasks.iter().map(|t| t.steps_completed).fold(0u32, u32::saturating_add);
+    let total = tasks.iter().map(|t| t.steps_total).fold(0u32, u32::saturating_add);
+    let changed = (completed, total) != (job.steps_completed, job.steps_total);
+    job.steps_completed = completed;
+    job.steps_total = total;
+    Ok(changed)
+}
+
+/// Stores the job whose step counts changed and returns its update, so that the jobs
+/// list's progress follows the tasks'.
+pub(crate) fn job_steps_changed(
+    storage: &dyn Storage,
+    mut job: Job,
+    now: broadcast_core::Timestamp,
+) -> Result<Notification, Error> {
+    job.updated = now;
+    storage.put_job(job.clone())?;
+    Ok(notify::job_updated(job.to_update(None, false)))
 }
 
 fn set_job_status_following_tasks(

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use crate::model::{Command, Job, Task, Worker};
+use crate::model::{Command, Job, Task, TaskWorker, Worker};
 
 pub use broadcast_core::{WorkerStatusChangeRequest, WorkerTag};
 
@@ -88,6 +88,15 @@ pub struct JobTasksSummary {
 pub struct TaskSummary {
     /// The task's UUID.
     pub id: Uuid,
+    /// Its position in its job, from 1.
+    pub index_in_job: u32,
+    /// The worker it is assigned to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub worker: Option<TaskWorker>,
+    /// Steps of its work done so far.
+    pub steps_completed: u32,
+    /// Steps of its work in all.
+    pub steps_total: u32,
     /// Its name.
     pub name: String,
     /// Its status.
@@ -104,6 +113,10 @@ impl From<&Task> for TaskSummary {
     fn from(task: &Task) -> Self {
         TaskSummary {
             id: task.id,
+            index_in_job: task.index_in_job,
+            worker: task.worker.clone(),
+            steps_completed: task.steps_completed,
+            steps_total: task.steps_total,
             name: task.name.clone(),
             status: task.status,
             priority: task.priority,
@@ -203,6 +216,9 @@ pub struct WorkerTaskUpdate {
     /// Log lines to append.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub log: Option<String>,
+    /// Steps of the task's work done so far; at most its `steps_total`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub steps_completed: Option<u32>,
 }
 
 /// `AssignedTask`: a task as the worker receives it.

@@ -6,7 +6,7 @@ use broadcast_core::notify;
 use broadcast_core::{TaskLogUpdate, TaskStatus};
 use uuid::Uuid;
 
-use crate::jobs::change_task_status;
+use crate::jobs::{change_task_status, count_job_steps, job_steps_changed};
 use crate::model::{Task, Worker};
 use crate::schema::WorkerTaskUpdate;
 use crate::state_machine::{check_task_status_change, check_worker_task_status};
@@ -46,10 +46,11 @@ impl Manager {
         Ok(())
     }
 
-    /// `worker` reports on the task it executes: a new status, activity or log lines.
-    /// Broadcasts a task update when the status or the activity changed (with the
-    /// previous status when that changed), the job update when the job's status follows,
-    /// and the log lines as a task log chunk.
+    /// `worker` reports on the task it executes: a new status, activity, steps done or log
+    /// lines. Broadcasts a task update when the status, the activity or the steps changed
+    /// (with the previous status when that changed), the job update when the job's status
+    /// or steps follow, and the log lines as a task log chunk. More steps than the task has
+    /// are refused (400).
     pub async fn worker_task_update(
         &self,
         worker: &Worker,
@@ -69,11 +70,23 @@ impl Manager {
                 if let Some(status) = update.task_status {
                     check_worker_task_status(task.status, status)?;
                 }
+                if let Some(steps) = update.steps_completed
+                    && steps > task.steps_total
+                {
+                    return Err(Error::invalid(format!(
+                        "steps_completed {steps} is more than the task's steps_total {}",
+                        task.steps_total
+                    )));
+                }
                 let now = now();
                 task.last_touched = Some(now);
                 let activity_changed = update.activity.as_ref().is_some_and(|a| *a != task.activity);
                 if let Some(activity) = update.activity {
                     task.activity = activity;
+                }
+                let steps_changed = update.steps_completed.is_some_and(|s| s != task.steps_completed);
+                if let Some(steps) = update.steps_completed {
+                    task.steps_completed = steps;
                 }
                 let mut notifications = Vec::new();
                 match update.task_status {
@@ -84,11 +97,15 @@ impl Manager {
                         notifications.extend(change_task_status(storage, task, status, now)?);
                     }
                     _ => {
-                        if activity_changed {
+                        if activity_changed || steps_changed {
                             task.updated = now;
                             notifications.push(notify::task_updated(task.to_update(None)));
                         }
                         storage.put_task(task)?;
+                        if steps_changed && let Some(mut job) = storage.job(job_id)? {
+                            count_job_steps(storage, &mut job)?;
+                            notifications.push(job_steps_changed(storage, job, now)?);
+                        }
                     }
                 }
                 if let Some(mut stored) = storage.worker(worker.id)? {

@@ -258,8 +258,8 @@ async fn the_rest_page_runs_as_written() {
     );
     assert_eq!(
         statuses(&events, "/jobs"),
-        pairs(&[("queued", "-"), ("active", "queued"), ("completed", "active")]),
-        "/jobs as docs/rest.md says"
+        pairs(&[("queued", "-"), ("active", "queued"), ("active", "-"), ("completed", "active")]),
+        "/jobs as docs/rest.md says (the echo task's step, then the sleep task's)"
     );
     let images: Vec<_> = events.iter().filter(|(name, _)| name == "/last-rendered").collect();
     assert_eq!(images.len(), 1, "one /last-rendered in Last-Rendered: {events:?}");

@@ -14,7 +14,7 @@ pub use chat::ChatMessage;
 pub use job::JobUpdate;
 pub use last_rendered::{LastRenderedImageInfo, LastRenderedUpdate};
 pub use status::{JobStatus, TaskStatus, WorkerStatus};
-pub use task::{TaskLogUpdate, TaskUpdate};
+pub use task::{TaskLogUpdate, TaskUpdate, TaskWorker};
 pub use worker::{WorkerStatusChangeRequest, WorkerUpdate};
 pub use worker_tag::{WorkerTag, WorkerTagUpdate};
 

@@ -36,6 +36,8 @@ pub struct CompiledTask {
     pub commands: Vec<Command>,
     /// Indices, into the same list, of the tasks that must complete first.
     pub depends_on: Vec<usize>,
+    /// Steps of its work: the frames it renders, 1 for a task that does one thing.
+    pub steps: u32,
 }
 
 /// Compiles `settings` with the job type called `job_type`, giving the tasks in the order

@@ -29,6 +29,8 @@ fn job(name: &str) -> Job {
         status: JobStatus::Queued,
         activity: String::new(),
         delete_requested_at: None,
+        steps_completed: 4,
+        steps_total: 12,
     }
 }
 
@@ -48,6 +50,9 @@ fn task(job: &Job, name: &str) -> Task {
         last_touched: None,
         failed_by_workers: Vec::new(),
         depends_on: Vec::new(),
+        index_in_job: 3,
+        steps_completed: 2,
+        steps_total: 5,
     }
 }
 
@@ -277,7 +282,7 @@ fn sqlite_refuses_what_it_cannot_trust() {
     let newer = dir.path().join("newer.sqlite");
     drop(SqliteStorage::open(&newer, &files).unwrap());
     rusqlite::Connection::open(&newer).unwrap().pragma_update(None, "user_version", 99).unwrap();
-    check_refused(&newer, &files, "schema version 99 is newer than this manager knows (up to 1)");
+    check_refused(&newer, &files, "schema version 99 is newer than this manager knows (up to 2)");
 
     let corrupt = dir.path().join("corrupt.sqlite");
     {
@@ -336,4 +341,40 @@ fn sqlite_job_files_never_follow_a_link_out_of_the_storage_path() {
     assert_eq!(store.read_task_log(job_id, task_id, 0).unwrap(), None);
     assert!(store.append_task_log(job_id, task_id, "more\n").is_err());
     assert_eq!(std::fs::read_to_string(&secret).unwrap(), "root:x:0:0\n");
+}
+
+#[test]
+fn sqlite_gives_tasks_of_an_older_database_their_place_and_one_step_each() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("v1.sqlite");
+    {
+        let db = rusqlite::Connection::open(&database).unwrap();
+        db.execute_batch(include_str!("../../migrations/0001_initial.sql")).unwrap();
+        db.pragma_update(None, "user_version", 1).unwrap();
+        db.execute_batch(
+            "INSERT INTO jobs (uuid, name, job_type, priority, settings, metadata, submitter_platform,
+                created, updated, status, activity)
+             VALUES ('00000000-0000-4000-8000-000000000001', 'old', 'echo-sleep-test', 50, '{}', '{}',
+                'linux', '2024-05-01T10:00:00Z', '2024-05-01T10:00:00Z', 'active', '');
+             INSERT INTO tasks (uuid, job_uuid, name, status, priority, task_type, activity, commands,
+                created, updated, failed_by_workers, depends_on)
+             VALUES
+               ('00000000-0000-4000-8000-00000000000a', '00000000-0000-4000-8000-000000000001', 'echo',
+                'completed', 50, 'misc', '', '[]', '2024-05-01T10:00:00Z', '2024-05-01T10:00:00Z', '[]', '[]'),
+               ('00000000-0000-4000-8000-00000000000b', '00000000-0000-4000-8000-000000000001', 'sleep',
+                'queued', 50, 'misc', '', '[]', '2024-05-01T10:00:00Z', '2024-05-01T10:00:00Z', '[]', '[]');",
+        )
+        .unwrap();
+    }
+    let store = SqliteStorage::open(&database, &dir.path().join("files")).unwrap();
+    let job_id: Uuid = "00000000-0000-4000-8000-000000000001".parse().unwrap();
+    let tasks: Vec<(String, u32, u32, u32)> = store
+        .tasks_of_job(job_id)
+        .unwrap()
+        .into_iter()
+        .map(|t| (t.name, t.index_in_job, t.steps_completed, t.steps_total))
+        .collect();
+    assert_eq!(tasks, [("echo".to_owned(), 1, 1, 1), ("sleep".to_owned(), 2, 0, 1)]);
+    let job = store.job(job_id).unwrap().unwrap();
+    assert_eq!((job.steps_completed, job.steps_total), (1, 2));
 }

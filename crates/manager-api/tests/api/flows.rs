@@ -122,7 +122,23 @@ async fn a_render_job_from_submission_to_completion() {
 
     let jobs = recorder.events(Room::Jobs);
     assert!(jobs.iter().all(|(e, p)| *e == Event::Jobs && p["id"] == json!(job_id)));
-    assert_eq!(statuses(&jobs), pairs(&[("queued", "-"), ("active", "queued"), ("completed", "active")]));
+    // Each completed render moves the job's steps on (one step per frame, one for the
+    // preview) with a job update of its own.
+    assert_eq!(
+        statuses(&jobs),
+        pairs(&[
+            ("queued", "-"),
+            ("active", "queued"),
+            ("active", "-"),
+            ("active", "-"),
+            ("completed", "active")
+        ])
+    );
+    let steps: Vec<(u64, u64)> = jobs
+        .iter()
+        .map(|(_, p)| (p["steps_completed"].as_u64().unwrap(), p["steps_total"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(steps, [(0, 3), (0, 3), (1, 3), (2, 3), (3, 3)]);
 
     // The job room: per task, active, the activity, the image for renders, completed.
     let job_room: Vec<(Event, String, String)> = recorder
@@ -253,14 +269,18 @@ async fn requeueing_a_completed_job_queues_every_task_again() {
         pairs(&[
             ("queued", "-"),
             ("active", "queued"),
+            ("active", "-"),
             ("completed", "active"),
             ("requeueing", "completed"),
             ("queued", "requeueing")
         ])
     );
-    assert_eq!(jobs[4].1["refresh_tasks"], true);
+    assert_eq!(jobs[5].1["refresh_tasks"], true);
+    assert_eq!((&jobs[5].1["steps_completed"], &jobs[5].1["steps_total"]), (&json!(0), &json!(2)));
     let tasks = manager.job_tasks(job_id).unwrap();
-    assert!(tasks.iter().all(|t| t.status == TaskStatus::Queued && t.worker.is_none()));
+    assert!(
+        tasks.iter().all(|t| t.status == TaskStatus::Queued && t.worker.is_none() && t.steps_completed == 0)
+    );
 
     // It runs again from the start.
     let assigned = post("/api/v3/worker/task").worker(&worker).send(&manager).await.json();

@@ -263,7 +263,17 @@ async fn completing_a_task_sends_its_update_with_the_previous_status() {
     let mut mock = MockBroadcaster::new();
     let mut seq = Sequence::new();
     expect(&mut mock, &mut seq, Room::Job(job_id), move |t| {
-        t["id"] == json!(task_id) && t["status"] == "completed" && t["previous_status"] == "active"
+        t["id"] == json!(task_id)
+            && t["status"] == "completed"
+            && t["previous_status"] == "active"
+            && t["steps_completed"] == 1
+            && t["steps_total"] == 1
+    });
+    expect(&mut mock, &mut seq, Room::Jobs, move |j| {
+        j["id"] == json!(job_id)
+            && j["status"] == "active"
+            && j["steps_completed"] == 1
+            && j["steps_total"] == 2
     });
     let manager = setup.with_mock(mock);
     post(format!("/api/v3/worker/task/{task_id}"))

@@ -90,6 +90,8 @@ const JOB_COLUMNS: &[&str] = &[
     "status",
     "activity",
     "delete_requested_at",
+    "steps_completed",
+    "steps_total",
 ];
 
 const TASK_COLUMNS: &[&str] = &[
@@ -108,6 +110,9 @@ const TASK_COLUMNS: &[&str] = &[
     "last_touched",
     "failed_by_workers",
     "depends_on",
+    "index_in_job",
+    "steps_completed",
+    "steps_total",
 ];
 
 const WORKER_COLUMNS: &[&str] = &[
@@ -144,6 +149,8 @@ fn job_from(row: &Row<'_>) -> rusqlite::Result<Job> {
         status: from_name(row, "status")?,
         activity: row.get("activity")?,
         delete_requested_at: row.get("delete_requested_at")?,
+        steps_completed: row.get("steps_completed")?,
+        steps_total: row.get("steps_total")?,
     })
 }
 
@@ -163,6 +170,9 @@ fn task_from(row: &Row<'_>) -> rusqlite::Result<Task> {
         last_touched: row.get("last_touched")?,
         failed_by_workers: from_json(row, "failed_by_workers")?,
         depends_on: from_json(row, "depends_on")?,
+        index_in_job: row.get("index_in_job")?,
+        steps_completed: row.get("steps_completed")?,
+        steps_total: row.get("steps_total")?,
     })
 }
 
@@ -248,6 +258,8 @@ impl Conn<'_> {
                 ":status": name(&job.status),
                 ":activity": job.activity,
                 ":delete_requested_at": job.delete_requested_at,
+                ":steps_completed": job.steps_completed,
+                ":steps_total": job.steps_total,
             },
             doing,
         )?;
@@ -298,6 +310,9 @@ impl Conn<'_> {
                 ":last_touched": task.last_touched,
                 ":failed_by_workers": json(&task.failed_by_workers, doing)?,
                 ":depends_on": json(&task.depends_on, doing)?,
+                ":index_in_job": task.index_in_job,
+                ":steps_completed": task.steps_completed,
+                ":steps_total": task.steps_total,
             },
             doing,
         )?;
