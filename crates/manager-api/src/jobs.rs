@@ -132,25 +132,29 @@ impl Manager {
     /// Asks the job to go to `status` (see [`plan_job_status_change`]). Broadcasts the job
     /// update with its previous status; when tasks change with it, the job then ends in
     /// its final status with one more job update carrying `refresh_tasks: true` instead of
-    /// one `/task` update per task.
+    /// one `/task` update per task. A job asked to pause while tasks are active stays
+    /// `pause-requested` (one update, with `refresh_tasks`) until the last of them ends.
     pub async fn set_job_status(&self, job_id: Uuid, status: JobStatus, reason: &str) -> Result<(), Error> {
         let (notifications, _order) = self
             .change(|storage| {
                 let mut job = storage.job(job_id)?.ok_or(Error::job_not_found(job_id))?;
                 let plan = plan_job_status_change(job.status, status)?;
+                let statuses: Vec<TaskStatus> =
+                    storage.tasks_of_job(job_id)?.iter().map(|t| t.status).collect();
+                let ends = plan.ends_with(&statuses);
                 let previous = job.status;
                 let now = now();
                 job.status = plan.requested;
                 job.activity = format!("Status changed to {} by request: {reason}", status_name(status));
                 job.updated = now;
                 let mut notifications = Vec::new();
-                let in_between = plan.requested != plan.ends;
+                let in_between = plan.requested != ends;
                 if in_between {
                     storage.put_job(job.clone())?;
                     notifications.push(notify::job_updated(job.to_update(Some(previous), false)));
                 }
                 let before_end = job.status;
-                let tasks_changed = carry_out(storage, &mut job, &plan, now)?;
+                let tasks_changed = carry_out(storage, &mut job, &plan, ends, now)?;
                 let previous = if in_between { before_end } else { previous };
                 notifications.push(notify::job_updated(job.to_update(Some(previous), tasks_changed)));
                 Ok(notifications)
@@ -162,7 +166,8 @@ impl Manager {
 
     /// Finishes what a previous run of the manager left half-done, as Flamenco does at
     /// startup: each job still `cancel-requested` or `requeueing` has its tasks changed
-    /// and ends `canceled` or `queued` (see [`plan_after_restart`]). Broadcasts each job
+    /// and ends `canceled` or `queued`; one still `pause-requested` has its queued tasks
+    /// paused and ends `paused` unless a task is still active (see [`plan_after_restart`]). Broadcasts each job
     /// update; returns how many jobs were finished.
     pub async fn finish_interrupted_jobs(&self) -> Result<usize, Error> {
         let (notifications, _order) = self
@@ -173,12 +178,17 @@ impl Manager {
                     let Some(plan) = plan_after_restart(job.status, &statuses) else {
                         continue;
                     };
+                    let ends = plan.ends_with(&statuses);
+                    let nothing_to_do = ends == job.status && !statuses.iter().any(|s| plan.tasks_from.contains(s));
+                    if nothing_to_do {
+                        // A pausing job whose tasks are all paused or active: it waits for them.
+                        continue;
+                    }
                     let previous = job.status;
                     let now = now();
-                    job.activity =
-                        format!("Status changed to {} after the manager restarted", status_name(plan.ends));
+                    job.activity = format!("Status changed to {} after the manager restarted", status_name(ends));
                     job.updated = now;
-                    let tasks_changed = carry_out(storage, &mut job, &plan, now)?;
+                    let tasks_changed = carry_out(storage, &mut job, &plan, ends, now)?;
                     tracing::info!(job = %job.id, from = status_name(previous), to = status_name(job.status), "finished a job status change interrupted by a restart");
                     notifications.push(notify::job_updated(job.to_update(Some(previous), tasks_changed)));
                 }
@@ -214,12 +224,13 @@ impl Manager {
     }
 }
 
-/// Changes the job's tasks as `plan` says, then stores the job in its final status.
+/// Changes the job's tasks as `plan` says, then stores the job in its final status `ends`.
 /// Returns whether any task changed.
 fn carry_out(
     storage: &dyn Storage,
     job: &mut Job,
     plan: &JobStatusPlan,
+    ends: JobStatus,
     now: broadcast_core::Timestamp,
 ) -> Result<bool, Error> {
     let mut tasks_changed = false;
@@ -239,7 +250,7 @@ fn carry_out(
             tasks_changed = true;
         }
     }
-    job.status = plan.ends;
+    job.status = ends;
     count_job_steps(storage, job)?;
     storage.put_job(job.clone())?;
     Ok(tasks_changed)

@@ -3,7 +3,7 @@
 //! worker's credential.
 
 use broadcast_core::notify::{self, Notification};
-use broadcast_core::{TaskStatus, Timestamp, WorkerStatus, WorkerStatusChangeRequest};
+use broadcast_core::{JobStatus, TaskStatus, Timestamp, WorkerStatus, WorkerStatusChangeRequest};
 use uuid::Uuid;
 
 use crate::model::Worker;
@@ -19,7 +19,8 @@ fn secrets_match(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// Puts every task the worker is executing back in the queue, taken from it.
+/// Puts every task the worker is executing back in the queue, taken from it; `paused`
+/// instead of `queued` when its job is pausing or paused (Flamenco's rule).
 fn requeue_tasks_of(
     storage: &dyn Storage,
     worker: &Worker,
@@ -31,9 +32,14 @@ fn requeue_tasks_of(
         if task.status != TaskStatus::Active {
             continue;
         }
+        let pausing = storage
+            .job(task.job_id)?
+            .is_some_and(|j| matches!(j.status, JobStatus::PauseRequested | JobStatus::Paused));
+        let (to, done) =
+            if pausing { (TaskStatus::Paused, "paused") } else { (TaskStatus::Queued, "requeued") };
         task.worker = None;
-        task.activity = format!("Task was requeued by the manager because {why}");
-        notifications.extend(crate::jobs::change_task_status(storage, task, TaskStatus::Queued, now)?);
+        task.activity = format!("Task was {done} by the manager because {why}");
+        notifications.extend(crate::jobs::change_task_status(storage, task, to, now)?);
     }
     Ok(notifications)
 }

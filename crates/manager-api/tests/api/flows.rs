@@ -13,13 +13,13 @@ use uuid::Uuid;
 
 use crate::support::*;
 
-fn recorded() -> (Manager, Arc<InMemoryBroadcaster>) {
+pub(crate) fn recorded() -> (Manager, Arc<InMemoryBroadcaster>) {
     let recorder = Arc::new(InMemoryBroadcaster::new());
     (Manager::in_memory(recorder.clone()), recorder)
 }
 
 /// `(status, previous_status)` of every update a room received, `-` when absent.
-fn statuses(events: &[(Event, Value)]) -> Vec<(String, String)> {
+pub(crate) fn statuses(events: &[(Event, Value)]) -> Vec<(String, String)> {
     events
         .iter()
         .map(|(_, p)| {
@@ -29,12 +29,12 @@ fn statuses(events: &[(Event, Value)]) -> Vec<(String, String)> {
         .collect()
 }
 
-fn pairs(expected: &[(&str, &str)]) -> Vec<(String, String)> {
+pub(crate) fn pairs(expected: &[(&str, &str)]) -> Vec<(String, String)> {
     expected.iter().map(|(a, b)| ((*a).to_owned(), (*b).to_owned())).collect()
 }
 
 /// Registers, signs on and wakes a worker over HTTP.
-async fn start_worker(manager: &Manager, name: &str) -> Worker {
+pub(crate) async fn start_worker(manager: &Manager, name: &str) -> Worker {
     let response = post("/api/v3/worker/register-worker")
         .json(json!({
             "name": name, "secret": SECRET, "platform": "linux",
@@ -60,13 +60,13 @@ async fn start_worker(manager: &Manager, name: &str) -> Worker {
     worker
 }
 
-async fn submit(manager: &Manager, job: Value) -> Uuid {
+pub(crate) async fn submit(manager: &Manager, job: Value) -> Uuid {
     let response = post("/api/v3/jobs").json(job).send(manager).await;
     response.assert_status(StatusCode::OK);
     id(&response.json()["id"])
 }
 
-async fn report(manager: &Manager, worker: &Worker, task_id: Uuid, update: Value) {
+pub(crate) async fn report(manager: &Manager, worker: &Worker, task_id: Uuid, update: Value) {
     post(format!("/api/v3/worker/task/{task_id}"))
         .worker(worker)
         .json(update)
@@ -456,7 +456,17 @@ async fn pausing_holds_queued_tasks_until_the_job_is_queued_again() {
         }
     }
     let jobs = recorder.events(Room::Jobs);
-    assert_eq!(statuses(&jobs), pairs(&[("queued", "-"), ("paused", "queued"), ("queued", "paused")]));
-    assert!(jobs[1..].iter().all(|(_, p)| p["refresh_tasks"] == true));
+    // Nothing was active: the job is paused at once, after saying it was asked to pause.
+    assert_eq!(
+        statuses(&jobs),
+        pairs(&[
+            ("queued", "-"),
+            ("pause-requested", "queued"),
+            ("paused", "pause-requested"),
+            ("queued", "paused")
+        ])
+    );
+    let refresh: Vec<&Value> = jobs.iter().map(|(_, p)| &p["refresh_tasks"]).collect();
+    assert_eq!(refresh, [&json!(false), &json!(false), &json!(true), &json!(true)]);
     post("/api/v3/worker/task").worker(&worker).send(&manager).await.assert_status(StatusCode::OK);
 }

@@ -10,6 +10,7 @@ mod body_limits;
 mod flows;
 mod jobs;
 mod logs;
+mod pausing;
 mod progress;
 mod reads;
 mod storage;
