@@ -153,6 +153,10 @@ impl Manager {
                     storage.put_job(job.clone())?;
                     notifications.push(notify::job_updated(job.to_update(Some(previous), false)));
                 }
+                if status == JobStatus::Requeueing {
+                    // A fresh start: every worker may try the job's tasks again.
+                    crate::failures::clear_job_blocklist(storage, job_id)?;
+                }
                 let before_end = job.status;
                 let tasks_changed = carry_out(storage, &mut job, &plan, ends, now)?;
                 let previous = if in_between { before_end } else { previous };

@@ -9,7 +9,8 @@
 //! - [`Manager`]: the services ([`Manager::new`] with any [`Storage`], or
 //!   [`Manager::in_memory`]). Its methods live one file per concept: `jobs.rs`
 //!   ([`Manager::submit_job`], [`Manager::set_job_priority`], ...), `tasks.rs`,
-//!   `scheduler.rs`, `workers.rs`, `worker_tags.rs`, `last_rendered.rs`, `task_logs.rs`.
+//!   `scheduler.rs`, `failures.rs` (soft failures and job blocklists), `workers.rs`,
+//!   `worker_tags.rs`, `last_rendered.rs`, `task_logs.rs`.
 //! - [`Storage`]: where state is kept: [`InMemoryStorage`] or [`SqliteStorage`]
 //!   (`storage/`).
 //! - [`router`]: every REST route, Flamenco's paths, on top of a [`Manager`] (`http/`).
@@ -31,6 +32,7 @@
 //! None.
 
 mod error;
+mod failures;
 mod http;
 pub mod job_types;
 mod jobs;
@@ -51,6 +53,7 @@ use broadcast_core::notify::Notification;
 use broadcast_core::{Broadcaster, Notifier};
 
 pub use error::Error;
+pub use failures::{FailurePolicy, JobBlocklistEntry, Options};
 pub use http::{ErrorBody, Limits, WORKER_AUTH_REALM, describe_metrics, router, router_with_limits};
 pub use last_rendered::{IMAGE_TYPES, JOB_FILES_PREFIX};
 pub use scheduler::Scheduled;
@@ -67,6 +70,7 @@ pub struct Manager {
 struct Inner {
     storage: Arc<dyn Storage + Send + Sync>,
     notifier: Notifier,
+    options: Options,
     /// Serialises read-change-store-broadcast sequences (see [`Manager::change`]).
     writes: tokio::sync::Mutex<()>,
 }
@@ -80,10 +84,20 @@ impl std::fmt::Debug for Manager {
 impl Manager {
     /// Services keeping their state in `storage` and broadcasting through `broadcaster`.
     pub fn new(storage: Arc<dyn Storage + Send + Sync>, broadcaster: Arc<dyn Broadcaster>) -> Self {
+        Self::with_options(storage, broadcaster, Options::default())
+    }
+
+    /// Services as [`Manager::new`] makes them, with `options` instead of the defaults.
+    pub fn with_options(
+        storage: Arc<dyn Storage + Send + Sync>,
+        broadcaster: Arc<dyn Broadcaster>,
+        options: Options,
+    ) -> Self {
         Manager {
             inner: Arc::new(Inner {
                 storage,
                 notifier: Notifier::new(broadcaster),
+                options,
                 writes: tokio::sync::Mutex::new(()),
             }),
         }
@@ -92,6 +106,11 @@ impl Manager {
     /// Services keeping their state in memory ([`InMemoryStorage`]).
     pub fn in_memory(broadcaster: Arc<dyn Broadcaster>) -> Self {
         Self::new(Arc::new(InMemoryStorage::new()), broadcaster)
+    }
+
+    /// The options the services run with.
+    pub fn options(&self) -> &Options {
+        &self.inner.options
     }
 
     /// The storage, for reads.

@@ -188,7 +188,12 @@ pub fn check_worker_task_status(current: TaskStatus, reported: TaskStatus) -> Re
     if reported == current {
         return Ok(());
     }
-    if !matches!(reported, T::Active | T::Completed | T::Failed | T::SoftFailed) {
+    if reported == T::SoftFailed {
+        return Err(Error::invalid(
+            "a worker reports failed; whether that is a soft failure is the manager's to decide",
+        ));
+    }
+    if !matches!(reported, T::Active | T::Completed | T::Failed) {
         return Err(Error::conflict(format!("a worker cannot set a task to {}", status_name(reported))));
     }
     if current != T::Active {

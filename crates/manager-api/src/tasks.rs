@@ -10,7 +10,7 @@ use crate::jobs::{change_task_status, count_job_steps, job_steps_changed};
 use crate::model::{Task, Worker};
 use crate::schema::WorkerTaskUpdate;
 use crate::state_machine::{check_task_status_change, check_worker_task_status};
-use crate::{Error, Manager, now};
+use crate::{Error, Manager, failures, now};
 
 impl Manager {
     /// The task `task_id`.
@@ -50,13 +50,16 @@ impl Manager {
     /// lines. Broadcasts a task update when the status, the activity or the steps changed
     /// (with the previous status when that changed), the job update when the job's status
     /// or steps follow, and the log lines as a task log chunk. More steps than the task has
-    /// are refused (400).
+    /// are refused (400). A reported failure goes through the failure rules
+    /// (`failures.rs`): the task may become `soft-failed` instead, and the worker may be
+    /// blocklisted for the job's tasks of that type.
     pub async fn worker_task_update(
         &self,
         worker: &Worker,
         task_id: Uuid,
         update: WorkerTaskUpdate,
     ) -> Result<(), Error> {
+        let policy = self.options().failures;
         let (notifications, _order) = self
             .change(|storage| {
                 let mut task = storage.task(task_id)?.ok_or(Error::task_not_found(task_id))?;
@@ -89,11 +92,14 @@ impl Manager {
                     task.steps_completed = steps;
                 }
                 let mut notifications = Vec::new();
+                let mut failure_note = String::new();
                 match update.task_status {
+                    Some(TaskStatus::Failed) if task.status != TaskStatus::Failed => {
+                        let (sent, note) = failures::task_failed(storage, policy, worker, task, now)?;
+                        notifications.extend(sent);
+                        failure_note = note;
+                    }
                     Some(status) if status != task.status => {
-                        if status == TaskStatus::Failed || status == TaskStatus::SoftFailed {
-                            task.failed_by_workers.push(worker.task_worker());
-                        }
                         notifications.extend(change_task_status(storage, task, status, now)?);
                     }
                     _ => {
@@ -117,6 +123,8 @@ impl Manager {
                     storage.append_task_log(job_id, task_id, &log)?;
                     notifications.push(notify::task_log(TaskLogUpdate { task_id, log }));
                 }
+                // What the manager made of a failure follows the worker's own lines.
+                notifications.extend(failures::append_note(storage, job_id, task_id, failure_note)?);
                 Ok(notifications)
             })
             .await?;

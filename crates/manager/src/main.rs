@@ -53,7 +53,14 @@ async fn run(args: cli::Args) -> Result<(), String> {
         let broadcaster = broadcaster.clone();
         memory::spawn(args.memory_reclaim_interval, move || broadcaster.connected());
     }
-    let manager = Manager::new(storage, Arc::new(broadcaster.clone()));
+    let mut options = manager_api::Options::default();
+    // Both are at most 1000 (the parser's range), so they fit.
+    options.failures = manager_api::FailurePolicy {
+        blocklist_threshold: u32::try_from(args.blocklist_threshold).unwrap_or(u32::MAX),
+        task_fail_after_softfail_count: u32::try_from(args.task_fail_after_softfail_count)
+            .unwrap_or(u32::MAX),
+    };
+    let manager = Manager::with_options(storage, Arc::new(broadcaster.clone()), options);
     store::finish_interrupted_jobs(&manager).await?;
     let limits = manager_api::Limits { json_body: args.max_json_body, image_body: args.max_image_body };
     let rest = manager_api::router_with_limits(manager, limits)

@@ -3,12 +3,14 @@
 //! One file per group of routes: `jobs.rs`, `tasks.rs`, `worker.rs` (what workers call,
 //! behind basic auth), `worker_mgt.rs` (worker management and tags), `job_files.rs` (task logs
 //! and last-rendered images), `web_app.rs` (configuration, job types and the other reads
-//! Flamenco's web app makes), `meta.rs` (version and fallbacks). `extract.rs` and `auth.rs`
+//! Flamenco's web app makes), `blocklist.rs` (a job's blocklist),
+//! `meta.rs` (version and fallbacks). `extract.rs` and `auth.rs`
 //! hold the extractors, `error.rs` the `Error` body every failure answers with.
 //!
 //! Handlers only translate: HTTP in, one service call, HTTP out. They never broadcast.
 
 mod auth;
+mod blocklist;
 mod error;
 mod extract;
 mod job_files;
@@ -98,6 +100,7 @@ pub fn router_with_limits(manager: Manager, limits: Limits) -> Router {
         .route("/job-files/{*path}", get(job_files::job_file))
         // The routes Flamenco's own web app needs beyond the lists (SPEC section 11).
         .merge(web_app::routes())
+        .merge(blocklist::routes())
         .fallback(meta::no_route)
         .method_not_allowed_fallback(meta::method_not_allowed)
         .layer(DefaultBodyLimit::max(limits.json_body))

@@ -1,4 +1,4 @@
-//! The things the manager keeps: jobs, tasks, workers and worker tags.
+//! The things the manager keeps: jobs, tasks, workers, worker tags and job blocklists.
 //!
 //! Each type serialises to the JSON of its REST schema (`Job`, `Task`, `WorkerTag`, ...)
 //! and knows how to become the broadcast-core payload that describes it to web pages
@@ -6,6 +6,7 @@
 
 mod command;
 mod job;
+mod job_block;
 mod last_rendered;
 mod task;
 mod worker;
@@ -13,6 +14,7 @@ mod worker_tag;
 
 pub use command::Command;
 pub use job::Job;
+pub use job_block::JobBlock;
 pub use last_rendered::LastRenderedImage;
 pub use task::{Task, TaskWorker};
 pub use worker::Worker;

@@ -184,7 +184,30 @@ fn check_store(store: &impl Storage) {
     atomically(store, |s| s.put_last_rendered(c.id, jpg.clone()));
     assert_eq!(store.last_rendered(c.id).unwrap(), Some(jpg));
 
-    // Removing a job removes its tasks, their logs and its image, and nothing else.
+    // Job blocklists: in the order added, once each; they go with their job or worker.
+    let w3 = worker("w3");
+    let block = |job: &Job, worker: &Worker, task_type: &str| JobBlock {
+        job_id: job.id,
+        worker_id: worker.id,
+        task_type: task_type.to_owned(),
+    };
+    let entries = [block(&c, &w2, "blender"), block(&c, &w3, "blender"), block(&c, &w2, "ffmpeg")];
+    atomically(store, |s| {
+        s.put_worker(w3.clone())?;
+        for entry in entries.iter().chain(&entries) {
+            s.add_job_block(entry)?;
+        }
+        s.add_job_block(&block(&b, &w2, "blender"))
+    });
+    assert_eq!(store.job_blocklist(c.id).unwrap(), entries);
+    assert!(store.remove_job_block(&entries[2]).unwrap());
+    assert!(!store.remove_job_block(&entries[2]).unwrap());
+    atomically(store, |s| s.remove_worker(w3.id).map(drop));
+    assert_eq!(store.job_blocklist(c.id).unwrap(), [entries[0].clone()]);
+    assert_eq!(store.job_blocklist(b.id).unwrap(), [block(&b, &w2, "blender")]);
+
+    // Removing a job removes its tasks, their logs, its image and its blocklist, and
+    // nothing else.
     let other = task(&b, "other");
     atomically(store, |s| s.put_task(other.clone()));
     atomically(store, |s| s.remove_job(c.id).map(|removed| assert_eq!(removed.map(|j| j.id), Some(c.id))));
@@ -193,6 +216,8 @@ fn check_store(store: &impl Storage) {
     assert_eq!(store.task(t1.id).unwrap(), None);
     assert_eq!(store.task_log_size(c.id, t1.id).unwrap(), None);
     assert_eq!(store.last_rendered(c.id).unwrap(), None);
+    assert_eq!(store.job_blocklist(c.id).unwrap(), []);
+    assert_eq!(store.job_blocklist(b.id).unwrap().len(), 1);
     assert_eq!(store.task(other.id).unwrap(), Some(other));
     assert_eq!(store.remove_job(c.id).unwrap(), None);
 }
@@ -282,7 +307,7 @@ fn sqlite_refuses_what_it_cannot_trust() {
     let newer = dir.path().join("newer.sqlite");
     drop(SqliteStorage::open(&newer, &files).unwrap());
     rusqlite::Connection::open(&newer).unwrap().pragma_update(None, "user_version", 99).unwrap();
-    check_refused(&newer, &files, "schema version 99 is newer than this manager knows (up to 2)");
+    check_refused(&newer, &files, "schema version 99 is newer than this manager knows (up to 3)");
 
     let corrupt = dir.path().join("corrupt.sqlite");
     {

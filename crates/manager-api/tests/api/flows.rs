@@ -290,7 +290,11 @@ async fn requeueing_a_completed_job_queues_every_task_again() {
 
 #[tokio::test]
 async fn requeueing_a_failed_job_keeps_its_completed_tasks() {
-    let (manager, _recorder) = recorded();
+    let manager = Manager::with_options(
+        Arc::new(manager_api::InMemoryStorage::new()),
+        Arc::new(InMemoryBroadcaster::new()),
+        hard_failures(),
+    );
     let job_id = submit(&manager, render_json("1-2", 1)).await;
     let worker = start_worker(&manager, "w").await;
     let first = post("/api/v3/worker/task").worker(&worker).send(&manager).await.json();

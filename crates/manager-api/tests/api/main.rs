@@ -7,6 +7,7 @@
 
 mod bad_input;
 mod body_limits;
+mod failures;
 mod flows;
 mod jobs;
 mod logs;

@@ -11,7 +11,7 @@ use broadcast_core::{MockBroadcaster, Room};
 use http_body_util::BodyExt;
 use manager_api::model::{Job, Task, Worker};
 use manager_api::schema::{SubmittedJob, WorkerRegistration, WorkerSignOn};
-use manager_api::{InMemoryStorage, Manager, Scheduled, router};
+use manager_api::{InMemoryStorage, Manager, Options, Scheduled, router};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 use uuid::Uuid;
@@ -131,6 +131,11 @@ impl Setup {
         Manager::new(self.storage.clone(), Arc::new(mock))
     }
 
+    /// The manager under test with `options`: the same state, broadcasting to `mock`.
+    pub(crate) fn with_mock_and(&self, mock: MockBroadcaster, options: Options) -> Manager {
+        Manager::with_options(self.storage.clone(), Arc::new(mock), options)
+    }
+
     /// The manager under test with a mock that must never be called.
     pub(crate) fn silent(&self) -> Manager {
         let mut mock = MockBroadcaster::new();
@@ -190,6 +195,13 @@ impl Setup {
             .find(|t| t.name == name)
             .unwrap_or_else(|| panic!("no task {name}"))
     }
+}
+
+/// Options under which the first failure of a task is a hard one.
+pub(crate) fn hard_failures() -> Options {
+    let mut options = Options::default();
+    options.failures.task_fail_after_softfail_count = 1;
+    options
 }
 
 pub(crate) fn echo_sleep_job() -> SubmittedJob {

@@ -297,7 +297,10 @@ async fn a_failed_task_fails_the_job() {
     expect(&mut mock, &mut seq, Room::Jobs, move |j| {
         j["id"] == json!(job_id) && j["status"] == "failed" && j["previous_status"] == "active"
     });
-    let manager = setup.with_mock(mock);
+    expect(&mut mock, &mut seq, Room::TaskLog(task_id), |l| {
+        l["log"].as_str().is_some_and(|l| l.contains("it fails for good"))
+    });
+    let manager = setup.with_mock_and(mock, hard_failures());
     post(format!("/api/v3/worker/task/{task_id}"))
         .worker(&worker)
         .json(json!({"taskStatus": "failed", "activity": "echo crashed"}))

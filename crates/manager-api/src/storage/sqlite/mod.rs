@@ -21,6 +21,7 @@
 //! `rusqlite_migration`, which records the schema version in SQLite's `user_version`.
 //! A database with a higher version than this build knows is refused, never changed.
 
+mod blocklist;
 mod checkpoint;
 mod rows;
 
@@ -36,7 +37,7 @@ use uuid::Uuid;
 use super::files::JobFiles;
 use super::{Storage, StorageError, StorageResult};
 use crate::Error;
-use crate::model::{Job, LastRenderedImage, Task, Worker, WorkerTag};
+use crate::model::{Job, JobBlock, LastRenderedImage, Task, Worker, WorkerTag};
 use rows::Conn;
 
 /// How long a statement waits for a lock another process holds before failing.
@@ -46,6 +47,7 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/0001_initial.sql"),
     include_str!("../../../migrations/0002_steps.sql"),
+    include_str!("../../../migrations/0003_job_blocklist.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {
@@ -261,6 +263,15 @@ macro_rules! storage_methods {
         }
         fn remove_worker_tag(&self, id: Uuid) -> StorageResult<Option<WorkerTag>> {
             self.write(|c| c.remove_worker_tag(id))
+        }
+        fn job_blocklist(&self, job_id: Uuid) -> StorageResult<Vec<JobBlock>> {
+            self.read(|c| c.job_blocklist(job_id))
+        }
+        fn add_job_block(&self, block: &JobBlock) -> StorageResult<()> {
+            self.write(|c| c.add_job_block(block))
+        }
+        fn remove_job_block(&self, block: &JobBlock) -> StorageResult<bool> {
+            self.write(|c| c.remove_job_block(block))
         }
         fn last_rendered(&self, job_id: Uuid) -> StorageResult<Option<LastRenderedImage>> {
             self.read(|c| c.last_rendered(job_id))
