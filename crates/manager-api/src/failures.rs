@@ -41,14 +41,6 @@ impl Default for FailurePolicy {
     }
 }
 
-/// How the services behave where Flamenco lets the operator choose.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Options {
-    /// The failure rules' thresholds.
-    pub failures: FailurePolicy,
-}
-
 /// `JobBlocklistEntry`: a worker kept from a task type of a job.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JobBlocklistEntry {

@@ -9,7 +9,8 @@
 //! - [`Manager`]: the services ([`Manager::new`] with any [`Storage`], or
 //!   [`Manager::in_memory`]). Its methods live one file per concept: `jobs.rs`
 //!   ([`Manager::submit_job`], [`Manager::set_job_priority`], ...), `tasks.rs`,
-//!   `scheduler.rs`, `failures.rs` (soft failures and job blocklists), `workers.rs`,
+//!   `scheduler.rs`, `failures.rs` (soft failures and job blocklists), `sleep_schedules.rs`,
+//!   `workers.rs`,
 //!   `worker_tags.rs`, `last_rendered.rs`, `task_logs.rs`.
 //! - [`Storage`]: where state is kept: [`InMemoryStorage`] or [`SqliteStorage`]
 //!   (`storage/`).
@@ -31,6 +32,7 @@
 //! # Features
 //! None.
 
+mod clock;
 mod error;
 mod failures;
 mod http;
@@ -38,8 +40,10 @@ pub mod job_types;
 mod jobs;
 mod last_rendered;
 pub mod model;
+mod options;
 mod scheduler;
 pub mod schema;
+mod sleep_schedules;
 pub mod state_machine;
 mod storage;
 mod task_logs;
@@ -52,11 +56,14 @@ use std::sync::Arc;
 use broadcast_core::notify::Notification;
 use broadcast_core::{Broadcaster, Notifier};
 
+pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::Error;
-pub use failures::{FailurePolicy, JobBlocklistEntry, Options};
+pub use failures::{FailurePolicy, JobBlocklistEntry};
 pub use http::{ErrorBody, Limits, WORKER_AUTH_REALM, describe_metrics, router, router_with_limits};
 pub use last_rendered::{IMAGE_TYPES, JOB_FILES_PREFIX};
+pub use options::Options;
 pub use scheduler::Scheduled;
+pub use sleep_schedules::{next_check, scheduled_status};
 pub use storage::{InMemoryStorage, JobFile, OpenError, SqliteStorage, Storage, StorageError, StorageResult};
 pub use task_logs::{LOG_TAIL_BYTES, cut_tail};
 

@@ -406,3 +406,10 @@ pub struct JobDeletionInfo {
     /// Whether a Shaman checkout goes with it: never here (there is no Shaman).
     pub shaman_checkout: bool,
 }
+
+/// `WorkerTagChangeRequest`: the tags a worker should be a member of.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkerTagChangeRequest {
+    /// The worker tags' UUIDs.
+    pub tag_ids: Vec<Uuid>,
+}

@@ -117,6 +117,7 @@ impl Manager {
             created: now,
             updated: now,
             last_seen: None,
+            sleep_schedule: None,
         };
         let (_, _order) = self
             .change(|storage| {

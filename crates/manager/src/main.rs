@@ -31,6 +31,21 @@ async fn main() -> ExitCode {
     }
 }
 
+/// Applies the workers' sleep schedules once a minute (the first time at start), as
+/// Flamenco's sleep scheduler does. A failed check is logged; the next one tries again.
+fn spawn_sleep_scheduler(manager: Manager) {
+    tokio::spawn(async move {
+        let mut minutes = tokio::time::interval(std::time::Duration::from_secs(60));
+        minutes.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            minutes.tick().await;
+            if let Err(error) = manager.check_sleep_schedules().await {
+                tracing::warn!(%error, "checking the workers' sleep schedules failed");
+            }
+        }
+    });
+}
+
 /// Serves until SIGINT or SIGTERM; an error is a sentence for the person who started it.
 async fn run(args: cli::Args) -> Result<(), String> {
     let config = broadcast_socketio::Config {
@@ -62,6 +77,7 @@ async fn run(args: cli::Args) -> Result<(), String> {
     };
     let manager = Manager::with_options(storage, Arc::new(broadcaster.clone()), options);
     store::finish_interrupted_jobs(&manager).await?;
+    spawn_sleep_scheduler(manager.clone());
     let limits = manager_api::Limits { json_body: args.max_json_body, image_body: args.max_image_body };
     let rest = manager_api::router_with_limits(manager, limits)
         .route(

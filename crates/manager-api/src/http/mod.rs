@@ -3,7 +3,8 @@
 //! One file per group of routes: `jobs.rs`, `tasks.rs`, `worker.rs` (what workers call,
 //! behind basic auth), `worker_mgt.rs` (worker management and tags), `job_files.rs` (task logs
 //! and last-rendered images), `web_app.rs` (configuration, job types and the other reads
-//! Flamenco's web app makes), `blocklist.rs` (a job's blocklist),
+//! Flamenco's web app makes), `blocklist.rs` (a job's blocklist), `worker_settings.rs` (a worker's tags and
+//! sleep schedule),
 //! `meta.rs` (version and fallbacks). `extract.rs` and `auth.rs`
 //! hold the extractors, `error.rs` the `Error` body every failure answers with.
 //!
@@ -20,6 +21,7 @@ mod tasks;
 mod web_app;
 mod worker;
 mod worker_mgt;
+mod worker_settings;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -101,6 +103,7 @@ pub fn router_with_limits(manager: Manager, limits: Limits) -> Router {
         // The routes Flamenco's own web app needs beyond the lists (SPEC section 11).
         .merge(web_app::routes())
         .merge(blocklist::routes())
+        .merge(worker_settings::routes())
         .fallback(meta::no_route)
         .method_not_allowed_fallback(meta::method_not_allowed)
         .layer(DefaultBodyLimit::max(limits.json_body))

@@ -6,7 +6,7 @@ use chrono::Utc;
 use uuid::Uuid;
 
 use super::*;
-use crate::model::{Command, TaskWorker};
+use crate::model::{Command, SleepSchedule, TaskWorker};
 
 fn job(name: &str) -> Job {
     let now = Utc::now();
@@ -76,6 +76,13 @@ fn worker(name: &str) -> Worker {
         created: now,
         updated: now,
         last_seen: Some(now),
+        sleep_schedule: Some(SleepSchedule {
+            is_active: true,
+            days_of_week: "mo tu".to_owned(),
+            start_time: "09:00".to_owned(),
+            end_time: "18:00".to_owned(),
+            next_check: chrono::NaiveDate::from_ymd_opt(2024, 5, 1).and_then(|d| d.and_hms_opt(9, 0, 0)),
+        }),
     }
 }
 
@@ -307,7 +314,7 @@ fn sqlite_refuses_what_it_cannot_trust() {
     let newer = dir.path().join("newer.sqlite");
     drop(SqliteStorage::open(&newer, &files).unwrap());
     rusqlite::Connection::open(&newer).unwrap().pragma_update(None, "user_version", 99).unwrap();
-    check_refused(&newer, &files, "schema version 99 is newer than this manager knows (up to 3)");
+    check_refused(&newer, &files, "schema version 99 is newer than this manager knows (up to 4)");
 
     let corrupt = dir.path().join("corrupt.sqlite");
     {

@@ -20,3 +20,4 @@ mod tasks;
 mod web_app;
 mod worker;
 mod worker_mgt;
+mod worker_settings;

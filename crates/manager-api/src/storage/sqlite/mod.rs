@@ -48,6 +48,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/0001_initial.sql"),
     include_str!("../../../migrations/0002_steps.sql"),
     include_str!("../../../migrations/0003_job_blocklist.sql"),
+    include_str!("../../../migrations/0004_sleep_schedules.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {

@@ -130,6 +130,7 @@ const WORKER_COLUMNS: &[&str] = &[
     "created",
     "updated",
     "last_seen",
+    "sleep_schedule",
 ];
 
 fn job_from(row: &Row<'_>) -> rusqlite::Result<Job> {
@@ -192,6 +193,7 @@ fn worker_from(row: &Row<'_>) -> rusqlite::Result<Worker> {
         created: row.get("created")?,
         updated: row.get("updated")?,
         last_seen: row.get("last_seen")?,
+        sleep_schedule: opt_json(row, "sleep_schedule")?,
     })
 }
 
@@ -346,6 +348,7 @@ impl Conn<'_> {
                 ":created": worker.created,
                 ":updated": worker.updated,
                 ":last_seen": worker.last_seen,
+                ":sleep_schedule": worker.sleep_schedule.as_ref().map(|s| json(s, doing)).transpose()?,
             },
             doing,
         )?;
