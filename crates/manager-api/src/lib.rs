@@ -48,6 +48,7 @@ pub mod state_machine;
 mod storage;
 mod task_logs;
 mod tasks;
+mod thumbnails;
 mod worker_tags;
 mod workers;
 
@@ -66,6 +67,7 @@ pub use scheduler::Scheduled;
 pub use sleep_schedules::{next_check, scheduled_status};
 pub use storage::{InMemoryStorage, JobFile, OpenError, SqliteStorage, Storage, StorageError, StorageResult};
 pub use task_logs::{LOG_TAIL_BYTES, cut_tail};
+pub use thumbnails::MAX_SIDE;
 
 /// The manager's services over one [`Storage`] and one [`Broadcaster`]. Cheap to clone:
 /// clones share everything.

@@ -264,7 +264,10 @@ async fn the_rest_page_runs_as_written() {
     let images: Vec<_> = events.iter().filter(|(name, _)| name == "/last-rendered").collect();
     assert_eq!(images.len(), 1, "one /last-rendered in Last-Rendered: {events:?}");
     assert_eq!(images[0].1["job_id"], job_id);
-    assert_eq!(images[0].1["thumbnail"]["suffixes"], serde_json::json!(["last-rendered.png"]));
+    assert_eq!(
+        images[0].1["thumbnail"]["suffixes"],
+        serde_json::json!(["last-rendered.jpg", "last-rendered-small.jpg", "last-rendered-tiny.jpg"])
+    );
 }
 
 #[test]

@@ -16,7 +16,7 @@ mod worker_tag;
 pub use command::Command;
 pub use job::Job;
 pub use job_block::JobBlock;
-pub use last_rendered::LastRenderedImage;
+pub use last_rendered::{LastRenderedImage, THUMBNAILS};
 pub use sleep_schedule::SleepSchedule;
 pub use task::{Task, TaskWorker};
 pub use worker::Worker;

@@ -86,11 +86,13 @@ fn worker(name: &str) -> Worker {
     }
 }
 
-fn image(task: &Task, content_type: &str, bytes: &'static [u8]) -> LastRenderedImage {
+/// An image whose three thumbnails are `which` followed by their size.
+fn image(task: &Task, which: &str) -> LastRenderedImage {
     LastRenderedImage {
         task_id: task.id,
-        content_type: content_type.to_owned(),
-        bytes: axum::body::Bytes::from_static(bytes),
+        thumbnails: ["large", "small", "tiny"]
+            .map(|size| format!("\u{ff}\u{d8} {which} {size}").into())
+            .to_vec(),
         received: Utc::now(),
     }
 }
@@ -182,14 +184,14 @@ fn check_store(store: &impl Storage) {
     assert_eq!(store.read_task_log(c.id, t1.id, 1000).unwrap().as_deref(), Some(&b""[..]));
     assert_eq!(store.task_log_size(c.id, t2.id).unwrap(), None);
 
-    // Last-rendered images: the newest replaces the one before, of either type.
+    // Last-rendered images: the newest's thumbnails replace the ones before.
     assert_eq!(store.last_rendered(c.id).unwrap(), None);
-    let png = image(t1, "image/png", b"\x89PNG first");
-    atomically(store, |s| s.put_last_rendered(c.id, png.clone()));
-    assert_eq!(store.last_rendered(c.id).unwrap(), Some(png));
-    let jpg = image(t2, "image/jpeg", b"\xff\xd8 second");
-    atomically(store, |s| s.put_last_rendered(c.id, jpg.clone()));
-    assert_eq!(store.last_rendered(c.id).unwrap(), Some(jpg));
+    let first = image(t1, "first");
+    atomically(store, |s| s.put_last_rendered(c.id, first.clone()));
+    assert_eq!(store.last_rendered(c.id).unwrap(), Some(first));
+    let second = image(t2, "second");
+    atomically(store, |s| s.put_last_rendered(c.id, second.clone()));
+    assert_eq!(store.last_rendered(c.id).unwrap(), Some(second));
 
     // Job blocklists: in the order added, once each; they go with their job or worker.
     let w3 = worker("w3");
@@ -252,7 +254,7 @@ fn sqlite_keeps_everything_across_reopening_and_rolls_back_refused_changes() {
         atomically(&store, |s| {
             s.put_job(kept.clone())?;
             s.put_task(t.clone())?;
-            s.put_last_rendered(kept.id, image(&t, "image/png", b"\x89PNG kept"))?;
+            s.put_last_rendered(kept.id, image(&t, "kept"))?;
             s.append_task_log(kept.id, t.id, "log ✓\n")
         });
         let refused = store.atomically(&mut |s| {
@@ -267,7 +269,11 @@ fn sqlite_keeps_everything_across_reopening_and_rolls_back_refused_changes() {
     assert_eq!(store.tasks_of_job(kept.id).unwrap(), std::slice::from_ref(&t));
     assert_eq!(store.read_task_log(kept.id, t.id, 0).unwrap().as_deref(), Some("log ✓\n".as_bytes()));
     let kept_image = store.last_rendered(kept.id).unwrap().expect("the image is kept");
-    assert_eq!((kept_image.task_id, &kept_image.bytes[..]), (t.id, &b"\x89PNG kept"[..]));
+    assert_eq!(kept_image.task_id, t.id);
+    assert_eq!(
+        kept_image.thumbnail("last-rendered-tiny.jpg").map(|b| &b[..]),
+        Some("\u{ff}\u{d8} kept tiny".as_bytes())
+    );
 }
 
 #[test]
@@ -314,7 +320,7 @@ fn sqlite_refuses_what_it_cannot_trust() {
     let newer = dir.path().join("newer.sqlite");
     drop(SqliteStorage::open(&newer, &files).unwrap());
     rusqlite::Connection::open(&newer).unwrap().pragma_update(None, "user_version", 99).unwrap();
-    check_refused(&newer, &files, "schema version 99 is newer than this manager knows (up to 4)");
+    check_refused(&newer, &files, "schema version 99 is newer than this manager knows (up to 5)");
 
     let corrupt = dir.path().join("corrupt.sqlite");
     {

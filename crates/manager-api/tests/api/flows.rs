@@ -101,7 +101,7 @@ async fn a_render_job_from_submission_to_completion() {
         if assigned["task_type"] == "blender" {
             post(format!("/api/v3/worker/task/{task_id}/output-produced"))
                 .worker(&worker)
-                .raw("image/jpeg", format!("jpeg of {name}"))
+                .raw("image/jpeg", picture(image::ImageFormat::Jpeg, 64, 36, done.len() as u8))
                 .send(&manager)
                 .await
                 .assert_status(StatusCode::ACCEPTED);
@@ -191,9 +191,10 @@ async fn a_render_job_from_submission_to_completion() {
     assert_eq!(last_rendered.len(), 2);
     assert_eq!(last_rendered[1].1["task_id"], json!(done[1].0));
     assert_eq!(last_rendered[1].1["thumbnail"]["base"], job_files(job_id));
+    assert_eq!(last_rendered[1].1["thumbnail"]["suffixes"], json!(SUFFIXES));
     let image = get(format!("{}/last-rendered.jpg", job_files(job_id))).send(&manager).await;
     image.assert_status(StatusCode::OK);
-    assert_eq!(image.body, b"jpeg of render-2");
+    assert_eq!(jpeg_size(&image.body), (64, 36));
 
     let workers = recorder.events(Room::Workers);
     assert!(workers.iter().all(|(e, p)| *e == Event::Workers && p["id"] == json!(worker.id)));

@@ -10,6 +10,7 @@ mod body_limits;
 mod failures;
 mod flows;
 mod jobs;
+mod last_rendered;
 mod logs;
 mod pausing;
 mod progress;

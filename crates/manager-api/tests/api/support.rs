@@ -269,3 +269,24 @@ impl Call {
         call
     }
 }
+
+/// A `width` x `height` image encoded as `format` (PNG or JPEG), its colours made from
+/// `seed` so that different calls give different pictures.
+pub(crate) fn picture(format: image::ImageFormat, width: u32, height: u32, seed: u8) -> Vec<u8> {
+    let pixels = image::RgbImage::from_fn(width, height, |x, y| image::Rgb([x as u8, y as u8, seed]));
+    let mut out = Vec::new();
+    image::DynamicImage::ImageRgb8(pixels)
+        .write_to(&mut std::io::Cursor::new(&mut out), format)
+        .expect("encodes");
+    out
+}
+
+/// The width and height of the JPEG `bytes`.
+pub(crate) fn jpeg_size(bytes: &[u8]) -> (u32, u32) {
+    let image = image::load_from_memory_with_format(bytes, image::ImageFormat::Jpeg).expect("a JPEG");
+    (image.width(), image.height())
+}
+
+/// The suffixes of every last-rendered image, in Flamenco's order.
+pub(crate) const SUFFIXES: [&str; 3] =
+    ["last-rendered.jpg", "last-rendered-small.jpg", "last-rendered-tiny.jpg"];

@@ -118,7 +118,7 @@ async fn the_newest_last_rendered_image_of_any_job_or_204() {
     assert!(none.body.is_empty());
 
     let (first_job, first_worker, first_task) = setup.working().await;
-    let png = b"\x89PNG\r\n\x1a\nnot really".to_vec();
+    let png = picture(image::ImageFormat::Png, 8, 8, 1);
     manager.output_produced(&first_worker, first_task.id, "image/png", png.clone().into()).await.unwrap();
     let mut urgent = echo_sleep_job();
     urgent.priority = 90;
@@ -128,9 +128,9 @@ async fn the_newest_last_rendered_image_of_any_job_or_204() {
     assert_eq!(second_task.job_id, second_job.id);
 
     let newest = || async { get("/api/v3/jobs/last-rendered").send(manager).await.json() };
-    assert_eq!(newest().await, json!({"base": job_files(first_job.id), "suffixes": ["last-rendered.png"]}));
+    assert_eq!(newest().await, json!({"base": job_files(first_job.id), "suffixes": SUFFIXES}));
     manager.output_produced(&second_worker, second_task.id, "image/png", png.clone().into()).await.unwrap();
-    assert_eq!(newest().await, json!({"base": job_files(second_job.id), "suffixes": ["last-rendered.png"]}));
+    assert_eq!(newest().await, json!({"base": job_files(second_job.id), "suffixes": SUFFIXES}));
     manager.output_produced(&first_worker, first_task.id, "image/png", png.into()).await.unwrap();
-    assert_eq!(newest().await, json!({"base": job_files(first_job.id), "suffixes": ["last-rendered.png"]}));
+    assert_eq!(newest().await, json!({"base": job_files(first_job.id), "suffixes": SUFFIXES}));
 }

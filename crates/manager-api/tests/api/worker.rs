@@ -340,7 +340,7 @@ async fn output_produced_sends_last_rendered_to_the_job_room_then_last_rendered(
     let expected = json!({
         "job_id": job_id,
         "task_id": task_id,
-        "thumbnail": {"base": job_files(job_id), "suffixes": ["last-rendered.png"]}
+        "thumbnail": {"base": job_files(job_id), "suffixes": SUFFIXES}
     });
     let mut mock = MockBroadcaster::new();
     let mut seq = Sequence::new();
@@ -348,22 +348,26 @@ async fn output_produced_sends_last_rendered_to_the_job_room_then_last_rendered(
     expect(&mut mock, &mut seq, Room::Job(job_id), move |u| *u == first);
     expect(&mut mock, &mut seq, Room::LastRendered, move |u| *u == expected);
     let manager = setup.with_mock(mock);
-    let png = b"\x89PNG\r\n\x1a\nnot really".to_vec();
+    let png = picture(image::ImageFormat::Png, 1000, 500, 7);
     post(format!("/api/v3/worker/task/{task_id}/output-produced"))
         .worker(&worker)
-        .raw("image/png", png.clone())
+        .raw("image/png", png)
         .send(&manager)
         .await
         .assert_status(StatusCode::ACCEPTED);
 
-    let image = get(format!("{}/last-rendered.png", job_files(job_id))).send(&manager).await;
-    image.assert_status(StatusCode::OK);
-    assert_eq!(image.headers["content-type"], "image/png");
-    assert_eq!(image.body, png);
     let info = get(format!("/api/v3/jobs/{job_id}/last-rendered")).send(&manager).await;
     info.assert_status(StatusCode::OK);
-    assert_eq!(info.json(), json!({"base": job_files(job_id), "suffixes": ["last-rendered.png"]}));
-    get(format!("{}/last-rendered.jpg", job_files(job_id)))
+    assert_eq!(info.json(), json!({"base": job_files(job_id), "suffixes": SUFFIXES}));
+    let mut sizes = Vec::new();
+    for suffix in SUFFIXES {
+        let image = get(format!("{}/{suffix}", job_files(job_id))).send(&manager).await;
+        image.assert_status(StatusCode::OK);
+        assert_eq!(image.headers["content-type"], "image/jpeg");
+        sizes.push(jpeg_size(&image.body));
+    }
+    assert_eq!(sizes, [(1000, 500), (600, 300), (200, 100)], "each fit in its box, proportions kept");
+    get(format!("{}/last-rendered.png", job_files(job_id)))
         .send(&manager)
         .await
         .assert_status(StatusCode::NOT_FOUND);

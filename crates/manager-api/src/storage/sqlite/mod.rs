@@ -49,6 +49,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/0002_steps.sql"),
     include_str!("../../../migrations/0003_job_blocklist.sql"),
     include_str!("../../../migrations/0004_sleep_schedules.sql"),
+    include_str!("../../../migrations/0005_thumbnails.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::super::files::{JobFile, JobFiles};
 use super::super::{StorageError, StorageResult};
-use crate::model::{Job, LastRenderedImage, Task, Worker, WorkerTag};
+use crate::model::{Job, LastRenderedImage, THUMBNAILS, Task, Worker, WorkerTag};
 
 /// One connection and the job files: everything a store method needs.
 pub(in crate::storage) struct Conn<'a> {
@@ -397,8 +397,7 @@ impl Conn<'_> {
             |row| {
                 Ok(LastRenderedImage {
                     task_id: uuid(row, "task_uuid")?,
-                    content_type: row.get("content_type")?,
-                    bytes: Default::default(),
+                    thumbnails: Vec::new(),
                     received: row.get("received")?,
                 })
             },
@@ -407,34 +406,24 @@ impl Conn<'_> {
         let Some(mut image) = found else {
             return Ok(None);
         };
-        let file = JobFile::LastRendered { job_id, file_name: image.file_name() };
-        match self.files.read(&file, 0)? {
-            Some(bytes) => {
-                image.bytes = bytes.into();
-                Ok(Some(image))
+        for (file_name, _, _) in THUMBNAILS {
+            let file = JobFile::LastRendered { job_id, file_name };
+            match self.files.read(&file, 0)? {
+                Some(bytes) => image.thumbnails.push(bytes.into()),
+                None => return Err(StorageError::failed(format!("{} is missing", file.relative_path()))),
             }
-            None => Err(StorageError::failed(format!("{} is missing", file.relative_path()))),
         }
+        Ok(Some(image))
     }
 
     pub(super) fn put_last_rendered(&self, job_id: Uuid, image: &LastRenderedImage) -> StorageResult<()> {
-        let file = JobFile::LastRendered { job_id, file_name: image.file_name() };
-        self.files.replace(&file, &image.bytes)?;
-        // An image of the other type is stale now.
-        for other in
-            ["last-rendered.png", "last-rendered.jpg"].into_iter().filter(|n| *n != image.file_name())
-        {
-            self.files.remove(&JobFile::LastRendered { job_id, file_name: other })?;
+        for ((file_name, _, _), bytes) in THUMBNAILS.into_iter().zip(&image.thumbnails) {
+            self.files.replace(&JobFile::LastRendered { job_id, file_name }, bytes)?;
         }
         self.run(
             "INSERT OR REPLACE INTO last_rendered (job_uuid, task_uuid, content_type, received)
              VALUES (?1, ?2, ?3, ?4)",
-            rusqlite::params![
-                job_id.to_string(),
-                image.task_id.to_string(),
-                image.content_type,
-                image.received
-            ],
+            rusqlite::params![job_id.to_string(), image.task_id.to_string(), "image/jpeg", image.received],
             "storing a last-rendered image",
         )?;
         Ok(())
