@@ -13,6 +13,12 @@ use crate::{Event, Room, Update};
 /// that cannot take the update must not be skipped silently (an implementation disconnects
 /// or reports it, and says which in its docs).
 ///
+/// A room that [`Room::is_retained`] holds a state, not a stream of events: the transport
+/// keeps the last update sent to it and gives that update to each new member right after
+/// it joins, before any later update to the room, and never a stale one after a newer one
+/// (MQTT's retain flag is the same notion). The transport needs to know nothing else
+/// about what the room carries.
+///
 /// Held as `Arc<dyn Broadcaster>` by whoever sends updates.
 ///
 /// The [crate docs](crate) show an implementation; implementing the trait needs the
