@@ -45,6 +45,19 @@ pub enum BroadcastError {
         /// What the transport said.
         reason: String,
     },
+    /// A transport's queue was full, so the update was not handed to it (see
+    /// [`Fanout`](crate::Fanout)).
+    #[error("{event} to room {room} dropped for transport {transport}: its queue of {capacity} is full")]
+    Dropped {
+        /// The room.
+        room: Room,
+        /// The event that was dropped.
+        event: Event,
+        /// The name the transport was added under.
+        transport: String,
+        /// The queue's capacity.
+        capacity: usize,
+    },
     /// The transport is shut down or not running.
     #[error("the transport is closed")]
     Closed,

@@ -11,7 +11,9 @@
 //!   leaves, or to the ack text that refuses it (`subscription.rs`); [`parse_chat_message`],
 //!   the same for `/chat` (`chat.rs`).
 //! - [`compute_farm_status`]: the farm-status rules (`farm_status.rs`).
-//! - [`Broadcaster`]: the one trait a transport implements (`broadcaster.rs`).
+//! - [`Broadcaster`]: the one trait a transport implements (`broadcaster.rs`), and
+//!   [`Fanout`], the one that sends to several transports, each in order and none waiting
+//!   for another (`fanout.rs`).
 //! - [`notify`]: the notification rules, on top of the trait.
 //! - [`testing`]: the in-memory recording broadcaster for other crates' tests.
 //!
@@ -58,6 +60,7 @@
 mod broadcaster;
 mod chat;
 mod events;
+mod fanout;
 mod farm_status;
 pub mod notify;
 mod payload;
@@ -71,6 +74,7 @@ pub use broadcaster::MockBroadcaster;
 pub use broadcaster::{BroadcastError, Broadcaster};
 pub use chat::{ChatError, DEFAULT_MAX_CHAT_TEXT, parse_chat_message};
 pub use events::{Event, EventParseError};
+pub use fanout::{Fanout, LaneDriver, OnError};
 pub use farm_status::compute_farm_status;
 pub use notify::{Delivery, Notification, Notifier};
 pub use payload::{
