@@ -6,6 +6,7 @@
 //! broadcaster and check what each room received, in order.
 
 mod bad_input;
+mod farm_status;
 mod flows;
 mod jobs;
 mod support;
