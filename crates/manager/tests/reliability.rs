@@ -31,6 +31,13 @@ fn metric(text: &str, prefix: &str) -> f64 {
         .unwrap_or(0.0)
 }
 
+/// Connects, and takes the farm's status every client is given first.
+async fn client(m: &ManagerProcess, eio: Eio) -> RawClient {
+    let mut c = RawClient::connect(m.addr, eio).await;
+    assert_eq!(c.next_event().await.0, "/status", "the farm's status comes first");
+    c
+}
+
 async fn chat_round_trip(c: &mut RawClient, id: u32) {
     let text = format!("ok {id}");
     let ack = c.ack(id, &format!(r#"["/chat",{{"name":"probe","text":"{text}"}}]"#)).await;
@@ -63,8 +70,8 @@ async fn a_client_that_stops_reading_is_disconnected_and_delays_no_one() {
     let mut slow = RawClient::connect_with_recv_buffer(m.addr, Eio::V3, 4096).await;
     let sub = r#"["/subscription",{"op":"subscribe","type":"allWorkers"}]"#;
     assert_eq!(slow.ack(1, sub).await, serde_json::json!(["ok"]));
-    let mut reader = RawClient::connect(m.addr, Eio::V4).await;
-    let mut sender = RawClient::connect(m.addr, Eio::V3).await;
+    let mut reader = client(&m, Eio::V4).await;
+    let mut sender = client(&m, Eio::V3).await;
 
     let total = 300;
     let reading = tokio::spawn(async move {
@@ -95,8 +102,8 @@ async fn a_client_that_stops_reading_is_disconnected_and_delays_no_one() {
     assert_eq!(metric(&text, "webupdates_overflow_disconnects_total"), 1.0, "{text}");
     assert!(m.logged("closing its transport so it reconnects"), "the eviction is logged");
 
-    // Reconnecting gives a fresh membership: Chat and Jobs, not the old allWorkers.
-    let mut again = RawClient::connect(m.addr, Eio::V3).await;
+    // Reconnecting gives a fresh membership: the default rooms, not the old allWorkers.
+    let mut again = client(&m, Eio::V3).await;
     let worker = serde_json::json!({"name": "w", "secret": "s", "platform": "linux", "supported_task_types": ["misc"]});
     let res =
         http().post(format!("{}/api/v3/worker/register-worker", m.url())).json(&worker).send().await.unwrap();
@@ -178,8 +185,8 @@ async fn foreign_origins_are_refused_on_the_handshake_and_by_cors() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chat_text_and_packet_size_limits() {
     let m = manager(&["--max-chat-text", "10", "--max-payload", "2000"]).await;
-    let mut c = RawClient::connect(m.addr, Eio::V3).await;
-    let mut watcher = RawClient::connect(m.addr, Eio::V4).await;
+    let mut c = client(&m, Eio::V3).await;
+    let mut watcher = client(&m, Eio::V4).await;
     let ack = c.ack(1, r#"["/chat",{"name":"n","text":"12345678901"}]"#).await;
     assert_eq!(ack, serde_json::json!(["chat message too long: at most 10 characters, ignoring request"]));
     let ack = c.ack(2, r#"["/chat",{"name":"n","text":"1234567890"}]"#).await;
@@ -192,8 +199,8 @@ async fn chat_text_and_packet_size_limits() {
     );
 
     // A packet over --max-payload costs the sender its connection, and nobody else anything.
-    let mut bystander = RawClient::connect(m.addr, Eio::V4).await;
-    let mut big = RawClient::connect(m.addr, Eio::V3).await;
+    let mut bystander = client(&m, Eio::V4).await;
+    let mut big = client(&m, Eio::V3).await;
     big.send(&format!(r#"42["/chat",{{"name":"n","text":"{}"}}]"#, "y".repeat(3000))).await;
     assert!(big.closed().await, "the oversized packet's sender was disconnected");
     chat_round_trip(&mut bystander, 3).await;
@@ -236,7 +243,7 @@ async fn rest_body_limits_answer_413_with_an_error_body() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_input_never_takes_the_server_down() {
     let m = manager(&[]).await;
-    let mut bystander = RawClient::connect(m.addr, Eio::V3).await;
+    let mut bystander = client(&m, Eio::V3).await;
 
     // Malformed Engine.IO and Socket.IO packets, binary where JSON is expected, invalid UTF-8.
     let frames: Vec<Message> = vec![
@@ -257,7 +264,7 @@ async fn bad_input_never_takes_the_server_down() {
     ];
     for (i, frame) in frames.into_iter().enumerate() {
         for eio in [Eio::V3, Eio::V4] {
-            let mut c = RawClient::connect(m.addr, eio).await;
+            let mut c = client(&m, eio).await;
             let _ = c.ws.send(frame.clone()).await;
             // Either the packet is ignored (the connection still answers) or the connection
             // is closed; the server itself carries on.
@@ -267,7 +274,7 @@ async fn bad_input_never_takes_the_server_down() {
     }
 
     // An unknown namespace is refused with a connect error, the connection stays usable.
-    let mut c = RawClient::connect(m.addr, Eio::V4).await;
+    let mut c = client(&m, Eio::V4).await;
     c.send("40/nope,").await;
     let reply = c.recv().await;
     assert!(reply.starts_with("44/nope,"), "{reply}");
@@ -435,8 +442,53 @@ async fn metrics_cover_sockets_rooms_broadcasts_and_requests() {
     }
 }
 
+/// The next event, which must be a `/status`.
+async fn next_status(c: &mut RawClient) -> serde_json::Value {
+    let (event, payload) = c.next_event().await;
+    assert_eq!(event, "/status", "{payload}");
+    payload
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sigterm_exits_zero_and_closes_transports_without_a_disconnect_packet() {
+async fn the_farm_status_comes_first_on_connect_then_at_each_change() {
+    let m = manager(&[]).await;
+    let mut v3 = RawClient::connect(m.addr, Eio::V3).await;
+    let mut v4 = RawClient::connect(m.addr, Eio::V4).await;
+    for c in [&mut v3, &mut v4] {
+        assert_eq!(next_status(c).await, serde_json::json!({"status": "inoperative"}));
+    }
+    let res = http()
+        .post(format!("{}/api/v3/worker/register-worker", m.url()))
+        .json(&serde_json::json!({"name": "w", "secret": "s", "platform": "linux", "supported_task_types": ["misc"]}))
+        .send()
+        .await
+        .expect("register");
+    let worker =
+        res.json::<serde_json::Value>().await.expect("worker")["uuid"].as_str().expect("uuid").to_owned();
+    let res = http()
+        .post(format!("{}/api/v3/worker/sign-on", m.url()))
+        .basic_auth(&worker, Some("s"))
+        .json(&serde_json::json!({"name": "w", "supported_task_types": ["misc"], "software_version": "3.6"}))
+        .send()
+        .await
+        .expect("sign on");
+    assert_eq!(res.status(), 200);
+    for c in [&mut v3, &mut v4] {
+        // The worker updates are in `Workers`, which these clients did not join.
+        assert_eq!(next_status(c).await, serde_json::json!({"status": "idle"}));
+    }
+    let status = http().get(format!("{}/api/v3/status", m.url())).send().await.expect("GET /api/v3/status");
+    assert_eq!(
+        status.json::<serde_json::Value>().await.expect("json"),
+        serde_json::json!({"status": "idle"})
+    );
+    // A client connecting now is given the current status first.
+    let mut late = RawClient::connect(m.addr, Eio::V4).await;
+    assert_eq!(late.next_event().await, ("/status".to_owned(), serde_json::json!({"status": "idle"})));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_sends_manager_shutdown_exits_zero_and_closes_transports_without_a_disconnect_packet() {
     let mut m = manager(&[]).await;
     let mut clients =
         vec![RawClient::connect(m.addr, Eio::V3).await, RawClient::connect(m.addr, Eio::V4).await];
@@ -444,16 +496,25 @@ async fn sigterm_exits_zero_and_closes_transports_without_a_disconnect_packet() 
     let status = std::process::Command::new("kill").args(["-TERM", &m.pid().to_string()]).status().unwrap();
     assert!(status.success());
     for c in &mut clients {
-        // Until the connection ends, nothing but heartbeats and the Engine.IO close packet.
+        // Until the connection ends: the farm's status given on connect, `manager-shutdown`,
+        // and the Engine.IO close packet; never a Socket.IO disconnect.
+        let mut events = Vec::new();
         loop {
             match c.try_recv().await {
                 None => break,
                 Some(packet) if packet == "1" => {}
+                Some(packet) if packet.starts_with("42") => events.push(packet),
                 Some(packet) => panic!(
                     "unexpected packet before close: {packet:?} (a 41 would stop 2.x clients reconnecting)"
                 ),
             }
         }
+        assert_eq!(
+            events.last().map(String::as_str),
+            Some(r#"42["/lifecycle",{"type":"manager-shutdown"}]"#)
+        );
+        assert_eq!(events.len(), 2, "{events:?}");
+        assert!(events[0].starts_with(r#"42["/status","#), "{events:?}");
     }
     let exit = m.wait(Duration::from_secs(10)).await.expect("the manager exits within 10 s");
     assert!(exit.success(), "exit status {exit:?}");
