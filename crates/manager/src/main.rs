@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use axum::serve::Listener;
 use broadcast_core::notify::{self, Notification};
-use broadcast_core::{Broadcaster, Notifier};
+use broadcast_core::{Broadcaster, Fanout, Notifier};
 use broadcast_socketio::transport::{Peer, TrackedListener};
 use clap::Parser;
 use manager_api::Manager;
@@ -53,7 +53,16 @@ async fn run(args: cli::Args) -> Result<(), String> {
         let broadcaster = broadcaster.clone();
         memory::spawn(args.memory_reclaim_interval, move || broadcaster.connected());
     }
-    let transport: Arc<dyn Broadcaster> = Arc::new(broadcaster.clone());
+    // Socket.IO, and MQTT when a broker is given, behind one Broadcaster; neither transport's
+    // broadcast waits (MQTT's queues, see broadcast-mqtt), so both are direct lanes.
+    let mqtt = args.mqtt().map(|config| {
+        tracing::info!(broker = %config.broker, prefix = %config.topic_prefix, "publishing updates to MQTT too");
+        Arc::new(broadcast_mqtt::MqttBroadcaster::start(config))
+    });
+    let transport: Arc<dyn Broadcaster> = match &mqtt {
+        None => Arc::new(broadcaster.clone()),
+        Some(mqtt) => Arc::new(Fanout::new().direct(Arc::new(broadcaster.clone())).direct(mqtt.clone())),
+    };
     let lifecycle = Notifier::new(transport.clone());
     let manager = Manager::in_memory(transport);
     let limits = manager_api::Limits { json_body: args.max_json_body, image_body: args.max_image_body };
@@ -83,6 +92,10 @@ async fn run(args: cli::Args) -> Result<(), String> {
             // Transport-level close, no Socket.IO disconnect: clients reconnect by themselves.
             if tokio::time::timeout(grace, broadcaster.close()).await.is_err() {
                 tracing::warn!("some web-update connections did not close in time");
+            }
+            if let Some(mqtt) = mqtt {
+                // `manager-shutdown` and whatever else waits goes out before the disconnect.
+                mqtt.close(grace).await;
             }
         }
     };
