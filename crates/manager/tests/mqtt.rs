@@ -6,13 +6,13 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use test_support::{Eio, ManagerProcess, Mosquitto, RawClient, Subscriber, WAIT};
+use test_support::{Eio, ManagerProcess, Mosquitto, RawClient, Subscriber};
+
+mod common;
+
+use common::{http, metric, metrics};
 
 const MANAGER: &str = env!("CARGO_BIN_EXE_manager");
-
-fn http() -> reqwest::Client {
-    reqwest::Client::builder().timeout(WAIT).build().expect("http client")
-}
 
 async fn post(m: &ManagerProcess, path: &str, body: serde_json::Value) -> reqwest::Response {
     http().post(format!("{}{path}", m.url())).json(&body).send().await.expect(path)
@@ -30,18 +30,6 @@ async fn post_as(
         None => request,
     };
     request.send().await.expect(path)
-}
-
-async fn metrics(m: &ManagerProcess) -> String {
-    http().get(format!("{}/metrics", m.url())).send().await.expect("GET /metrics").text().await.expect("text")
-}
-
-fn metric(text: &str, prefix: &str) -> f64 {
-    text.lines()
-        .find(|l| l.starts_with(prefix))
-        .and_then(|l| l.rsplit(' ').next())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0.0)
 }
 
 /// An event packet `42["<event>",<payload>]` split into the event and the payload's exact text.
@@ -97,19 +85,7 @@ async fn every_topic_carries_the_socketio_payload_byte_for_byte() {
         .await;
     }
 
-    let job: serde_json::Value = post(
-        &m,
-        "/api/v3/jobs",
-        serde_json::json!({
-            "name": "mqtt", "type": "echo-sleep-test", "priority": 50, "submitter_platform": "linux",
-            "settings": {"message": "hi", "sleep_duration_seconds": 1}
-        }),
-    )
-    .await
-    .json()
-    .await
-    .expect("job");
-    let job_id = job["id"].as_str().expect("job id").to_owned();
+    let job_id = submit_job(&m, "mqtt", 50).await;
     let sub_job = format!(r#"["/subscription",{{"op":"subscribe","type":"job","uuid":"{job_id}"}}]"#);
     ack_keeping(&mut page, 4, &sub_job, &mut events).await;
     let registered: serde_json::Value = post(
@@ -228,18 +204,20 @@ async fn the_manager_starts_and_serves_with_the_broker_absent() {
     })
     .await
     .expect("the manager connects to the broker once it is up");
-    let job = post(
-        &m,
-        "/api/v3/jobs",
-        serde_json::json!({
-            "name": "late broker", "type": "echo-sleep-test", "priority": 50, "submitter_platform": "linux",
-            "settings": {"message": "hi", "sleep_duration_seconds": 1}
-        }),
-    )
-    .await;
-    assert_eq!(job.status(), 200);
+    submit_job(&m, "late broker", 50).await;
     let published = sub.next_on("flamenco/jobs").await;
     assert!(String::from_utf8_lossy(&published.payload).contains("late broker"));
+}
+
+/// Submits an echo-sleep job; its id.
+async fn submit_job(m: &ManagerProcess, name: &str, priority: i32) -> String {
+    let body = serde_json::json!({
+        "name": name, "type": "echo-sleep-test", "priority": priority, "submitter_platform": "linux",
+        "settings": {"message": "hi", "sleep_duration_seconds": 1}
+    });
+    let res = post(m, "/api/v3/jobs", body).await;
+    assert_eq!(res.status(), 200);
+    res.json::<serde_json::Value>().await.expect("job")["id"].as_str().expect("id").to_owned()
 }
 
 async fn set_priority(m: &ManagerProcess, job: &str, priority: i32) {
@@ -267,21 +245,7 @@ async fn a_broker_killed_and_restarted_mid_run_costs_socketio_nothing_and_publis
     let m = ManagerProcess::start(MANAGER, &["--mqtt-broker", &broker.url(), "--mqtt-queue", "8"]).await;
     let mut pages =
         vec![RawClient::connect(m.addr, Eio::V3).await, RawClient::connect(m.addr, Eio::V4).await];
-    let job = post(
-        &m,
-        "/api/v3/jobs",
-        serde_json::json!({
-            "name": "outage", "type": "echo-sleep-test", "priority": 0, "submitter_platform": "linux",
-            "settings": {"message": "hi", "sleep_duration_seconds": 1}
-        }),
-    )
-    .await
-    .json::<serde_json::Value>()
-    .await
-    .expect("job")["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
+    let job = submit_job(&m, "outage", 0).await;
     {
         let mut sub = Subscriber::connect(broker.port, &["flamenco/jobs"]).await;
         for p in 1..=20 {

@@ -8,27 +8,14 @@ use test_support::{Eio, ManagerProcess, RawClient, WAIT};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
+mod common;
+
+use common::{http, metric, metrics};
+
 const MANAGER: &str = env!("CARGO_BIN_EXE_manager");
 
 async fn manager(args: &[&str]) -> ManagerProcess {
     ManagerProcess::start(MANAGER, args).await
-}
-
-fn http() -> reqwest::Client {
-    reqwest::Client::builder().timeout(WAIT).build().expect("http client")
-}
-
-async fn metrics(m: &ManagerProcess) -> String {
-    http().get(format!("{}/metrics", m.url())).send().await.expect("GET /metrics").text().await.expect("text")
-}
-
-/// The value of the first metric line that starts with `prefix`, 0 when there is none.
-fn metric(text: &str, prefix: &str) -> f64 {
-    text.lines()
-        .find(|l| l.starts_with(prefix))
-        .and_then(|l| l.rsplit(' ').next())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0.0)
 }
 
 /// Connects, and takes the farm's status every client is given first.
