@@ -167,20 +167,28 @@ impl SocketIoBroadcaster {
             return;
         }
         let rooms = socket.rooms();
+        let mut evict_after = false;
         for room in Room::RETAINED {
             let Some(update) = retained.get(&room).filter(|_| rooms.iter().any(|r| *r == room.name())) else {
                 continue;
             };
             let event = update.event();
             match socket.emit(event.name(), update) {
-                Ok(()) => metrics::broadcast(event, 1, 0),
+                Ok(()) => metrics::retained(event, true),
                 Err(e) => {
-                    metrics::broadcast(event, 0, 1);
+                    metrics::retained(event, false);
                     tracing::warn!(sid = %socket.id, %room, %event, "retained update not delivered: {e}");
+                    // A client must not be left showing a stale state: it reconnects and
+                    // is given the update then.
+                    evict_after = true;
                 }
             }
         }
         socket.leave(AWAITING_RETAINED);
+        drop(retained);
+        if evict_after {
+            self.evict(socket.id, "it could not be given the retained updates");
+        }
     }
 
     /// Takes socket `sid` out of every room and closes its transport, so it reconnects.
