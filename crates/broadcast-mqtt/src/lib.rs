@@ -95,8 +95,8 @@ impl MqttBroadcaster {
         self.drops.total()
     }
 
-    /// Sends what is queued, disconnects, and waits for that at most `within`; a broker that
-    /// is unreachable then keeps what is still queued.
+    /// Sends what is queued, disconnects, and waits for that at most `within`; when the
+    /// broker is unreachable that long, what is still queued is not published (logged).
     pub async fn close(&self, within: Duration) {
         let task = self.task.lock().unwrap_or_else(|p| p.into_inner()).take();
         let Some(mut task) = task else { return };

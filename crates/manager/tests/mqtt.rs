@@ -281,8 +281,10 @@ async fn a_broker_killed_and_restarted_mid_run_costs_socketio_nothing_and_publis
     let dropped = metric(&text, "webupdates_mqtt_dropped_total{event=\"/jobs\"}");
     assert!(dropped > 0.0, "drops counted:\n{text}");
     assert!(text.contains("# HELP webupdates_mqtt_dropped_total"), "with its help text");
+    // Logged when dropping starts, not once per update: one line, or a few if the queue
+    // drained in between as the client took in what waited when the connection broke.
     let warned = m.log.lock().unwrap().iter().filter(|l| l.contains("MQTT: the queue is full")).count();
-    assert_eq!(warned, 1, "one line when dropping starts, not one per update");
+    assert!((1..=3).contains(&warned) && (warned as f64) < dropped, "{warned} lines for {dropped} drops");
 
     // The broker is back: the manager reconnects and publishes again, in order.
     broker.start_again().await;
