@@ -268,7 +268,7 @@ async fn the_rest_page_runs_as_written() {
     // The farm's status at each change: the worker signs on, the job waits for it, the
     // worker works on it, the job completes, the worker signs off. The status given on
     // connect, `inoperative`, may arrive before the page's subscription acks (and be
-    // skipped with them) or after; `reliability.rs` checks it.
+    // skipped with them) or after; `lifecycle.rs` checks it.
     let mut farm: Vec<String> = statuses(&events, "/status").into_iter().map(|(status, _)| status).collect();
     if farm.first().is_some_and(|s| s == "inoperative") {
         farm.remove(0);
