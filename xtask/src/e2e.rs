@@ -70,8 +70,10 @@ fn run_suite(suite: &Suite, e2e_dir: &Path) -> Result<(), String> {
     std::fs::create_dir_all(&log_dir).map_err(|e| e.to_string())?;
     let log_path = log_dir.join(format!("{}.log", suite.package));
     let mut node = Command::new("node");
+    // Managers the suites start keep their state in memory: no files left behind.
     node.args(["--test", "--test-concurrency=1", "--test-timeout=120000"])
         .args(suite.tests)
+        .env("MANAGER_DATABASE", ":memory:")
         .current_dir(e2e_dir);
     let result = match suite.args {
         Some(args) => {
@@ -105,6 +107,6 @@ fn start_server(package: &str, args: &[&str], log_path: &Path) -> Result<ServerP
     let filter = std::env::var("RUST_LOG")
         .unwrap_or_else(|_| "debug,socketioxide=info,engineioxide=info,hyper=info,hyper_util=info".into());
     let mut cmd = Command::new(binary(package));
-    cmd.args(args).env("RUST_LOG", filter).env("NO_COLOR", "1");
+    cmd.args(args).env("RUST_LOG", filter).env("NO_COLOR", "1").env("MANAGER_DATABASE", ":memory:");
     ServerProcess::start(cmd, package, log_path)
 }

@@ -64,7 +64,7 @@ impl MessageHandler<GuardedAdapter, Ordered> for Dispatcher {
             if matches!(e, socketioxide::SendError::Socket(socketioxide::SocketError::InternalChannelFull)) {
                 self.broadcaster.evict(socket.id, "its send buffer was full when an ack was due");
             } else {
-                tracing::debug!(sid = %socket.id, error = %e, "could not send ack");
+                tracing::info!(sid = %socket.id, error = %e, "could not send ack");
             }
         }
     }
@@ -87,7 +87,7 @@ impl Dispatcher {
                 Cow::Borrowed(ACK_OK)
             }
             Err(e) => {
-                tracing::debug!(sid = %socket.id, error = %e, "subscription refused");
+                tracing::info!(sid = %socket.id, error = %e, "subscription refused");
                 metrics::subscription_error();
                 Cow::Borrowed(e.ack_text())
             }
@@ -99,7 +99,7 @@ impl Dispatcher {
         let message = match parse_chat_message(payload, self.broadcaster.shared.config.max_chat_text) {
             Ok(message) => message,
             Err(e) => {
-                tracing::debug!(sid = %socket.id, error = %e, "chat message refused");
+                tracing::info!(sid = %socket.id, error = %e, "chat message refused");
                 metrics::chat_refused();
                 return e.ack_text();
             }

@@ -15,6 +15,7 @@ mod jobs;
 mod rest;
 mod room;
 mod stats;
+mod updates;
 mod ws;
 
 use std::net::SocketAddr;
@@ -55,6 +56,8 @@ enum Scenario {
     Idle(idle::Opts),
     /// A broadcast to a small room, alone and with many other sockets connected.
     Room(room::Opts),
+    /// Workers posting task updates with log lines (write-heavy REST).
+    Updates(updates::Opts),
 }
 
 fn target(url: &str, eio: Eio) -> Result<Target, String> {
@@ -96,6 +99,7 @@ fn run(args: Args) -> Result<(), String> {
                 Scenario::Rest(o) => rest::run(&target, c, o).await,
                 Scenario::Idle(o) => idle::run(&target, c, o).await,
                 Scenario::Room(o) => room::run(&target, c, o).await,
+                Scenario::Updates(o) => updates::run(&target.addr, o).await,
             }
         };
         tokio::time::timeout(limit, scenario).await.map_err(|_| format!("gave up after {limit:?}"))?

@@ -3,6 +3,8 @@
 
 use uuid::Uuid;
 
+use crate::StorageError;
+
 /// Why an operation was refused. Nothing was changed or broadcast when one is returned.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum Error {
@@ -29,6 +31,10 @@ pub enum Error {
     /// The request body is too large (413).
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// The store failed (500), or cannot take changes now (503, see
+    /// [`StorageError::is_unavailable`]). Logged and counted where it happened.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
     /// Nothing is at this path (no route, or a job file that does not exist), or not with
     /// this method (404 / 405).
     #[error("{message}")]

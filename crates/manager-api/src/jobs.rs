@@ -7,7 +7,9 @@ use uuid::Uuid;
 
 use crate::model::{Job, Task};
 use crate::schema::SubmittedJob;
-use crate::state_machine::{job_status_after_task_change, plan_job_status_change, status_name};
+use crate::state_machine::{
+    JobStatusPlan, job_status_after_task_change, plan_after_restart, plan_job_status_change, status_name,
+};
 use crate::{Error, Manager, Storage, job_types, now};
 
 /// Job priorities are 0 to 100.
@@ -39,7 +41,7 @@ impl Manager {
         let (job, _order) = self
             .change(|storage| {
                 if let Some(tag) = worker_tag
-                    && storage.worker_tag(tag).is_none()
+                    && storage.worker_tag(tag)?.is_none()
                 {
                     return Err(Error::invalid(format!("worker tag {tag} does not exist")));
                 }
@@ -78,9 +80,9 @@ impl Manager {
                         last_touched: None,
                         failed_by_workers: Vec::new(),
                         depends_on: compiled.depends_on.iter().filter_map(|i| ids.get(*i).copied()).collect(),
-                    });
+                    })?;
                 }
-                storage.put_job(job.clone());
+                storage.put_job(job.clone())?;
                 Ok(job)
             })
             .await?;
@@ -88,15 +90,20 @@ impl Manager {
         Ok(job)
     }
 
+    /// Every job, in submission order.
+    pub fn jobs(&self) -> Result<Vec<Job>, Error> {
+        Ok(self.storage().jobs()?)
+    }
+
     /// The job `job_id`.
     pub fn job(&self, job_id: Uuid) -> Result<Job, Error> {
-        self.storage().job(job_id).ok_or(Error::job_not_found(job_id))
+        self.storage().job(job_id)?.ok_or(Error::job_not_found(job_id))
     }
 
     /// The tasks of the job `job_id`, in the order its job type created them.
     pub fn job_tasks(&self, job_id: Uuid) -> Result<Vec<Task>, Error> {
         self.job(job_id)?;
-        Ok(self.storage().tasks_of_job(job_id))
+        Ok(self.storage().tasks_of_job(job_id)?)
     }
 
     /// Sets the job's priority (0 to 100) and broadcasts the job update.
@@ -104,10 +111,10 @@ impl Manager {
         check_priority(priority)?;
         let (job, _order) = self
             .change(|storage| {
-                let mut job = storage.job(job_id).ok_or(Error::job_not_found(job_id))?;
+                let mut job = storage.job(job_id)?.ok_or(Error::job_not_found(job_id))?;
                 job.priority = priority;
                 job.updated = now();
-                storage.put_job(job.clone());
+                storage.put_job(job.clone())?;
                 Ok(job)
             })
             .await?;
@@ -122,7 +129,7 @@ impl Manager {
     pub async fn set_job_status(&self, job_id: Uuid, status: JobStatus, reason: &str) -> Result<(), Error> {
         let (notifications, _order) = self
             .change(|storage| {
-                let mut job = storage.job(job_id).ok_or(Error::job_not_found(job_id))?;
+                let mut job = storage.job(job_id)?.ok_or(Error::job_not_found(job_id))?;
                 let plan = plan_job_status_change(job.status, status)?;
                 let previous = job.status;
                 let now = now();
@@ -132,28 +139,11 @@ impl Manager {
                 let mut notifications = Vec::new();
                 let in_between = plan.requested != plan.ends;
                 if in_between {
-                    storage.put_job(job.clone());
+                    storage.put_job(job.clone())?;
                     notifications.push(notify::job_updated(job.to_update(Some(previous), false)));
                 }
-                let mut tasks_changed = false;
-                for mut task in storage.tasks_of_job(job_id) {
-                    if plan.tasks_from.contains(&task.status) && task.status != plan.tasks_to {
-                        task.status = plan.tasks_to;
-                        task.updated = now;
-                        if plan.tasks_to == TaskStatus::Queued {
-                            task.worker = None;
-                            task.failed_by_workers.clear();
-                        }
-                        if plan.tasks_to == TaskStatus::Canceled {
-                            task.worker = None;
-                        }
-                        storage.put_task(task);
-                        tasks_changed = true;
-                    }
-                }
                 let before_end = job.status;
-                job.status = plan.ends;
-                storage.put_job(job.clone());
+                let tasks_changed = carry_out(storage, &mut job, &plan, now)?;
                 let previous = if in_between { before_end } else { previous };
                 notifications.push(notify::job_updated(job.to_update(Some(previous), tasks_changed)));
                 Ok(notifications)
@@ -163,19 +153,49 @@ impl Manager {
         Ok(())
     }
 
+    /// Finishes what a previous run of the manager left half-done, as Flamenco does at
+    /// startup: each job still `cancel-requested` or `requeueing` has its tasks changed
+    /// and ends `canceled` or `queued` (see [`plan_after_restart`]). Broadcasts each job
+    /// update; returns how many jobs were finished.
+    pub async fn finish_interrupted_jobs(&self) -> Result<usize, Error> {
+        let (notifications, _order) = self
+            .change(|storage| {
+                let mut notifications = Vec::new();
+                for mut job in storage.jobs()? {
+                    let statuses: Vec<TaskStatus> = storage.tasks_of_job(job.id)?.iter().map(|t| t.status).collect();
+                    let Some(plan) = plan_after_restart(job.status, &statuses) else {
+                        continue;
+                    };
+                    let previous = job.status;
+                    let now = now();
+                    job.activity =
+                        format!("Status changed to {} after the manager restarted", status_name(plan.ends));
+                    job.updated = now;
+                    let tasks_changed = carry_out(storage, &mut job, &plan, now)?;
+                    tracing::info!(job = %job.id, from = status_name(previous), to = status_name(job.status), "finished a job status change interrupted by a restart");
+                    notifications.push(notify::job_updated(job.to_update(Some(previous), tasks_changed)));
+                }
+                Ok(notifications)
+            })
+            .await?;
+        let finished = notifications.len();
+        self.send_all(notifications).await;
+        Ok(finished)
+    }
+
     /// Deletes the job and its tasks: broadcasts the job with `delete_requested_at`, then
     /// the deleted job.
     pub async fn delete_job(&self, job_id: Uuid) -> Result<(), Error> {
         let (notifications, _order): (Vec<Notification>, _) = self
             .change(|storage| {
-                let mut job = storage.job(job_id).ok_or(Error::job_not_found(job_id))?;
+                let mut job = storage.job(job_id)?.ok_or(Error::job_not_found(job_id))?;
                 let requested = now();
                 job.delete_requested_at = Some(requested);
                 job.updated = requested;
                 job.activity = "Deletion requested".to_owned();
-                storage.put_job(job.clone());
+                storage.put_job(job.clone())?;
                 let requested_update = job.to_update(None, false);
-                storage.remove_job(job_id);
+                storage.remove_job(job_id)?;
                 Ok(vec![
                     notify::job_updated(requested_update.clone()),
                     notify::job_deleted(requested_update, now()),
@@ -187,6 +207,35 @@ impl Manager {
     }
 }
 
+/// Changes the job's tasks as `plan` says, then stores the job in its final status.
+/// Returns whether any task changed.
+fn carry_out(
+    storage: &dyn Storage,
+    job: &mut Job,
+    plan: &JobStatusPlan,
+    now: broadcast_core::Timestamp,
+) -> Result<bool, Error> {
+    let mut tasks_changed = false;
+    for mut task in storage.tasks_of_job(job.id)? {
+        if plan.tasks_from.contains(&task.status) && task.status != plan.tasks_to {
+            task.status = plan.tasks_to;
+            task.updated = now;
+            if plan.tasks_to == TaskStatus::Queued {
+                task.worker = None;
+                task.failed_by_workers.clear();
+            }
+            if plan.tasks_to == TaskStatus::Canceled {
+                task.worker = None;
+            }
+            storage.put_task(task)?;
+            tasks_changed = true;
+        }
+    }
+    job.status = plan.ends;
+    storage.put_job(job.clone())?;
+    Ok(tasks_changed)
+}
+
 /// Changes `task` to `status`, stores it, lets its job follow, and returns the task update
 /// (with the previous status) and, when the job's status changed, the job update.
 pub(crate) fn change_task_status(
@@ -194,20 +243,20 @@ pub(crate) fn change_task_status(
     mut task: Task,
     status: TaskStatus,
     now: broadcast_core::Timestamp,
-) -> Vec<Notification> {
+) -> Result<Vec<Notification>, Error> {
     let previous = task.status;
     task.status = status;
     task.updated = now;
     let mut notifications = vec![notify::task_updated(task.to_update(Some(previous)))];
     let job_id = task.job_id;
-    storage.put_task(task);
-    if let Some(job) = storage.job(job_id) {
-        let statuses: Vec<TaskStatus> = storage.tasks_of_job(job_id).iter().map(|t| t.status).collect();
+    storage.put_task(task)?;
+    if let Some(job) = storage.job(job_id)? {
+        let statuses: Vec<TaskStatus> = storage.tasks_of_job(job_id)?.iter().map(|t| t.status).collect();
         if let Some(next) = job_status_after_task_change(job.status, status, &statuses) {
-            notifications.push(set_job_status_following_tasks(storage, job, next, now));
+            notifications.push(set_job_status_following_tasks(storage, job, next, now)?);
         }
     }
-    notifications
+    Ok(notifications)
 }
 
 fn set_job_status_following_tasks(
@@ -215,11 +264,11 @@ fn set_job_status_following_tasks(
     mut job: Job,
     status: JobStatus,
     now: broadcast_core::Timestamp,
-) -> Notification {
+) -> Result<Notification, Error> {
     let previous = job.status;
     job.status = status;
     job.updated = now;
     job.activity = format!("Status follows its tasks: {}", status_name(status));
-    storage.put_job(job.clone());
-    notify::job_updated(job.to_update(Some(previous), false))
+    storage.put_job(job.clone())?;
+    Ok(notify::job_updated(job.to_update(Some(previous), false)))
 }

@@ -1,6 +1,7 @@
 //! Last-rendered images: a worker sends the image it just rendered; the manager keeps the
-//! newest per job in memory, serves it under `/job-files/<job_id>/`, and broadcasts where
-//! to fetch it (`notify::last_rendered`).
+//! newest per job (a file under the storage path with the SQLite store), serves it under
+//! `/job-files/job-<first 4 characters>/<job_id>/`, and broadcasts where to fetch it
+//! (`notify::last_rendered`).
 
 use axum::body::Bytes;
 use broadcast_core::notify;
@@ -8,19 +9,21 @@ use broadcast_core::{LastRenderedImageInfo, LastRenderedUpdate};
 use uuid::Uuid;
 
 use crate::model::{LastRenderedImage, Worker};
+use crate::storage::job_dir;
 use crate::{Error, Manager, now};
 
 /// The media types a worker may send.
 pub const IMAGE_TYPES: [&str; 2] = ["image/jpeg", "image/png"];
 
-/// Where a job's files are served: `{JOB_FILES_PREFIX}/<job_id>/<file name>`.
+/// Where a job's files are served: `{JOB_FILES_PREFIX}/job-<first 4 characters of the job
+/// UUID>/<job UUID>/<file name>`, Flamenco's layout (see [`JobFile`](crate::JobFile)).
 pub const JOB_FILES_PREFIX: &str = "/job-files";
 
 /// The `JobLastRenderedImageInfo` for `image` of the job `job_id`: the URL is
 /// `{base}/{suffix}`.
 pub(crate) fn image_info(job_id: Uuid, image: &LastRenderedImage) -> LastRenderedImageInfo {
     LastRenderedImageInfo {
-        base: format!("{JOB_FILES_PREFIX}/{job_id}"),
+        base: format!("{JOB_FILES_PREFIX}/{}", job_dir(job_id)),
         suffixes: vec![image.file_name().to_owned()],
     }
 }
@@ -47,7 +50,7 @@ impl Manager {
         }
         let (update, _order) = self
             .change(|storage| {
-                let task = storage.task(task_id).ok_or(Error::task_not_found(task_id))?;
+                let task = storage.task(task_id)?.ok_or(Error::task_not_found(task_id))?;
                 if !task.is_assigned_to(worker.id) {
                     return Err(Error::conflict(format!(
                         "task {task_id} is not assigned to worker {}",
@@ -61,7 +64,7 @@ impl Manager {
                     received: now(),
                 };
                 let thumbnail = image_info(task.job_id, &image);
-                storage.put_last_rendered(task.job_id, image);
+                storage.put_last_rendered(task.job_id, image)?;
                 Ok(LastRenderedUpdate { job_id: task.job_id, task_id, thumbnail })
             })
             .await?;
@@ -72,6 +75,6 @@ impl Manager {
     /// The newest image of the job `job_id`, if it has one.
     pub fn last_rendered(&self, job_id: Uuid) -> Result<Option<LastRenderedImage>, Error> {
         self.job(job_id)?;
-        Ok(self.storage().last_rendered(job_id))
+        Ok(self.storage().last_rendered(job_id)?)
     }
 }

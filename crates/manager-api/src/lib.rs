@@ -9,9 +9,11 @@
 //! - [`Manager`]: the services ([`Manager::new`] with any [`Storage`], or
 //!   [`Manager::in_memory`]). Its methods live one file per concept: `jobs.rs`
 //!   ([`Manager::submit_job`], [`Manager::set_job_priority`], ...), `tasks.rs`,
-//!   `scheduler.rs`, `workers.rs`, `worker_tags.rs`, `last_rendered.rs`, and
+//!   `scheduler.rs`, `workers.rs`, `worker_tags.rs`, `last_rendered.rs`, `task_logs.rs`, and
 //!   `farm_status.rs` ([`Manager::farm_status`], recomputed after every job or worker
 //!   update and broadcast when it changes).
+//! - [`Storage`]: where state is kept: [`InMemoryStorage`] or [`SqliteStorage`]
+//!   (`storage/`).
 //! - [`router`]: every REST route, Flamenco's paths, on top of a [`Manager`] (`http/`).
 //! - [`job_types`]: the built-in job compilers; [`state_machine`]: the status rules.
 //!
@@ -41,6 +43,7 @@ mod scheduler;
 pub mod schema;
 pub mod state_machine;
 mod storage;
+mod task_logs;
 mod tasks;
 mod worker_tags;
 mod workers;
@@ -54,7 +57,8 @@ pub use error::Error;
 pub use http::{ErrorBody, Limits, WORKER_AUTH_REALM, describe_metrics, router, router_with_limits};
 pub use last_rendered::{IMAGE_TYPES, JOB_FILES_PREFIX};
 pub use scheduler::Scheduled;
-pub use storage::{InMemoryStorage, Storage};
+pub use storage::{InMemoryStorage, JobFile, OpenError, SqliteStorage, Storage, StorageError, StorageResult};
+pub use task_logs::{LOG_TAIL_BYTES, cut_tail};
 
 /// The manager's services over one [`Storage`] and one [`Broadcaster`]. Cheap to clone:
 /// clones share everything.
@@ -64,7 +68,7 @@ pub struct Manager {
 }
 
 struct Inner {
-    storage: Arc<dyn Storage>,
+    storage: Arc<dyn Storage + Send + Sync>,
     notifier: Notifier,
     /// Serialises read-change-store-broadcast sequences (see [`Manager::change`]).
     writes: tokio::sync::Mutex<()>,
@@ -80,7 +84,7 @@ impl std::fmt::Debug for Manager {
 
 impl Manager {
     /// Services keeping their state in `storage` and broadcasting through `broadcaster`.
-    pub fn new(storage: Arc<dyn Storage>, broadcaster: Arc<dyn Broadcaster>) -> Self {
+    pub fn new(storage: Arc<dyn Storage + Send + Sync>, broadcaster: Arc<dyn Broadcaster>) -> Self {
         Manager {
             inner: Arc::new(Inner {
                 storage,
@@ -102,7 +106,8 @@ impl Manager {
     }
 
     /// Runs `change` under the write lock, so its reads and writes are not interleaved
-    /// with another request's. `change` is synchronous. The lock comes back with the
+    /// with another request's, as one unit of the store ([`Storage::atomically`]: with
+    /// SQLite, one transaction, committed before this returns). `change` is synchronous. The lock comes back with the
     /// result: the caller holds it while it broadcasts what changed, so that updates leave
     /// in the order the changes were made (two requests changing one job never reach the
     /// pages in the opposite order). Broadcasting only queues updates; it does not wait for
@@ -112,7 +117,14 @@ impl Manager {
         change: impl FnOnce(&dyn Storage) -> Result<T, Error>,
     ) -> Result<(T, tokio::sync::MutexGuard<'_, ()>), Error> {
         let order = self.inner.writes.lock().await;
-        let value = change(self.storage())?;
+        let mut change = Some(change);
+        let mut value = None;
+        self.storage().atomically(&mut |storage| {
+            let change = change.take().ok_or_else(|| StorageError::failed("the store ran a change twice"))?;
+            value = Some(change(storage)?);
+            Ok(())
+        })?;
+        let value = value.ok_or_else(|| StorageError::failed("the store did not run a change"))?;
         Ok((value, order))
     }
 

@@ -40,7 +40,7 @@ impl Manager {
     pub async fn schedule_task(&self, worker: &Worker) -> Result<Scheduled, Error> {
         let ((scheduled, notifications), _order) = self
             .change(|storage| {
-                let mut worker = storage.worker(worker.id).ok_or(Error::worker_not_found(worker.id))?;
+                let mut worker = storage.worker(worker.id)?.ok_or(Error::worker_not_found(worker.id))?;
                 if let Some(change) = worker.status_change {
                     return Ok((Scheduled::ChangeStatus(change.status), Vec::new()));
                 }
@@ -53,18 +53,18 @@ impl Manager {
                 }
                 let now = now();
                 worker.last_seen = Some(now);
-                storage.put_worker(worker.clone());
+                storage.put_worker(worker.clone())?;
 
                 let current =
-                    storage.tasks_of_worker(worker.id).into_iter().find(|t| t.status == TaskStatus::Active);
+                    storage.tasks_of_worker(worker.id)?.into_iter().find(|t| t.status == TaskStatus::Active);
                 if let Some(task) = current
-                    && let Some(job) = storage.job(task.job_id)
+                    && let Some(job) = storage.job(task.job_id)?
                 {
                     return Ok((Scheduled::Task(Box::new(task), Box::new(job)), Vec::new()));
                 }
 
                 let mut jobs: Vec<Job> = storage
-                    .jobs()
+                    .jobs()?
                     .into_iter()
                     .filter(|j| matches!(j.status, JobStatus::Queued | JobStatus::Active))
                     .filter(|j| j.delete_requested_at.is_none())
@@ -73,7 +73,7 @@ impl Manager {
                 // Stable sort: equal priorities keep submission order, oldest first.
                 jobs.sort_by_key(|j| std::cmp::Reverse(j.priority));
                 for job in jobs {
-                    let tasks = storage.tasks_of_job(job.id);
+                    let tasks = storage.tasks_of_job(job.id)?;
                     let Some(task) = tasks.iter().find(|t| runnable(t, &worker, &tasks)) else {
                         continue;
                     };
@@ -82,9 +82,9 @@ impl Manager {
                     task.last_touched = Some(now);
                     task.activity = format!("Assigned to worker {}", worker.name);
                     let task_id = task.id;
-                    let notifications = change_task_status(storage, task, TaskStatus::Active, now);
-                    let task = storage.task(task_id).ok_or(Error::task_not_found(task_id))?;
-                    let job = storage.job(job.id).ok_or(Error::job_not_found(job.id))?;
+                    let notifications = change_task_status(storage, task, TaskStatus::Active, now)?;
+                    let task = storage.task(task_id)?.ok_or(Error::task_not_found(task_id))?;
+                    let job = storage.job(job.id)?.ok_or(Error::job_not_found(job.id))?;
                     return Ok((Scheduled::Task(Box::new(task), Box::new(job)), notifications));
                 }
                 Ok((Scheduled::NothingToDo, Vec::new()))

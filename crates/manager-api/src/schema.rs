@@ -244,6 +244,97 @@ impl AssignedTask {
     }
 }
 
+/// `TaskLogInfo`: where a task's log can be downloaded, and its size.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TaskLogInfo {
+    /// The task's UUID.
+    pub task_id: Uuid,
+    /// Its job's UUID.
+    pub job_id: Uuid,
+    /// The URL path that serves the whole log.
+    pub url: String,
+    /// The log's size in bytes.
+    pub size: u64,
+}
+
+/// `JobsQueryResult`: every job.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct JobsQueryResult {
+    /// The jobs, in submission order.
+    pub jobs: Vec<Job>,
+}
+
+/// `WorkerSummary`: what the workers list shows of a worker.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct WorkerSummary {
+    /// The worker's UUID.
+    pub id: Uuid,
+    /// Its name.
+    pub name: String,
+    /// What it is doing.
+    pub status: WorkerStatus,
+    /// A status change asked of it and not yet done.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status_change: Option<WorkerStatusChangeRequest>,
+    /// When the manager last heard from it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_seen: Option<Timestamp>,
+    /// Its software version.
+    pub version: String,
+    /// Whether it can restart itself.
+    pub can_restart: bool,
+}
+
+impl From<&Worker> for WorkerSummary {
+    fn from(worker: &Worker) -> Self {
+        WorkerSummary {
+            id: worker.id,
+            name: worker.name.clone(),
+            status: worker.status,
+            status_change: worker.status_change,
+            last_seen: worker.last_seen,
+            version: worker.software.clone(),
+            can_restart: worker.can_restart,
+        }
+    }
+}
+
+/// `WorkerList`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct WorkerList {
+    /// Every worker, in registration order.
+    pub workers: Vec<WorkerSummary>,
+}
+
+/// `WorkerTask`: the task a worker is executing, with its job.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct WorkerTask {
+    /// The task, briefly.
+    #[serde(flatten)]
+    pub summary: TaskSummary,
+    /// Its job's UUID.
+    pub job_id: Uuid,
+}
+
+/// `Worker`: everything about one worker (its secret excepted).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct WorkerDetails {
+    /// What the list shows.
+    #[serde(flatten)]
+    pub summary: WorkerSummary,
+    /// Where it connects from.
+    pub ip_address: String,
+    /// Its operating system.
+    pub platform: String,
+    /// Task types it can execute.
+    pub supported_task_types: Vec<String>,
+    /// The task it is executing, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub task: Option<WorkerTask>,
+    /// The tags it belongs to.
+    pub tags: Vec<WorkerTag>,
+}
+
 /// `WorkerTagList`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct WorkerTagList {

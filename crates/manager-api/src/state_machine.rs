@@ -120,6 +120,23 @@ pub fn plan_job_status_change(current: JobStatus, requested: JobStatus) -> Resul
     }
 }
 
+/// How to finish a job found in `status` when the manager starts, given its tasks'
+/// statuses: a job left `cancel-requested` or `requeueing` by a manager that stopped
+/// half-way is carried on to `canceled` or `queued`, as if the request had just been made
+/// (a `requeueing` job whose tasks all completed was requeued from `completed`, so all of
+/// them go back to the queue). `None` for every other status.
+pub fn plan_after_restart(status: JobStatus, tasks: &[TaskStatus]) -> Option<JobStatusPlan> {
+    let from_completed = tasks.iter().all(|s| *s == TaskStatus::Completed);
+    let plan =
+        |ends, tasks_from, tasks_to| Some(JobStatusPlan { requested: status, ends, tasks_from, tasks_to });
+    match status {
+        JobStatus::CancelRequested => plan(JobStatus::Canceled, UNFINISHED, TaskStatus::Canceled),
+        JobStatus::Requeueing if from_completed => plan(JobStatus::Queued, ALL_TASKS, TaskStatus::Queued),
+        JobStatus::Requeueing => plan(JobStatus::Queued, NOT_COMPLETED, TaskStatus::Queued),
+        _ => None,
+    }
+}
+
 /// Whether a person may set a task in `current` to `requested` (`POST
 /// /api/v3/tasks/{id}/setstatus`). Only workers make tasks `active`.
 pub fn check_task_status_change(current: TaskStatus, requested: TaskStatus) -> Result<(), Error> {
@@ -219,6 +236,21 @@ mod tests {
                 Err(Error::conflict(message.to_owned())),
                 "{current:?} -> {requested:?}"
             );
+        }
+    }
+
+    #[test]
+    fn interrupted_changes_are_finished_after_a_restart() {
+        let plan = plan_after_restart(J::CancelRequested, &[T::Active, T::Completed]).unwrap();
+        assert_eq!((plan.ends, plan.tasks_to), (J::Canceled, T::Canceled));
+        assert!(!plan.tasks_from.contains(&T::Completed));
+        let plan = plan_after_restart(J::Requeueing, &[T::Failed, T::Completed]).unwrap();
+        assert_eq!((plan.ends, plan.tasks_to), (J::Queued, T::Queued));
+        assert!(!plan.tasks_from.contains(&T::Completed));
+        let plan = plan_after_restart(J::Requeueing, &[T::Completed, T::Completed]).unwrap();
+        assert!(plan.tasks_from.contains(&T::Completed));
+        for status in [J::Active, J::Queued, J::Paused, J::Completed, J::Canceled, J::Failed] {
+            assert_eq!(plan_after_restart(status, &[T::Active]), None, "{status:?}");
         }
     }
 

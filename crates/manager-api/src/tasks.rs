@@ -15,7 +15,7 @@ use crate::{Error, Manager, now};
 impl Manager {
     /// The task `task_id`.
     pub fn task(&self, task_id: Uuid) -> Result<Task, Error> {
-        self.storage().task(task_id).ok_or(Error::task_not_found(task_id))
+        self.storage().task(task_id)?.ok_or(Error::task_not_found(task_id))
     }
 
     /// A person sets the task to `status`: broadcasts the task update with its previous
@@ -30,7 +30,7 @@ impl Manager {
     ) -> Result<(), Error> {
         let (notifications, _order) = self
             .change(|storage| {
-                let mut task = storage.task(task_id).ok_or(Error::task_not_found(task_id))?;
+                let mut task = storage.task(task_id)?.ok_or(Error::task_not_found(task_id))?;
                 check_task_status_change(task.status, status)?;
                 if matches!(status, TaskStatus::Queued | TaskStatus::Canceled | TaskStatus::Paused) {
                     task.worker = None;
@@ -39,7 +39,7 @@ impl Manager {
                     task.failed_by_workers.clear();
                 }
                 task.activity = format!("Status set by request: {reason}");
-                Ok(change_task_status(storage, task, status, now()))
+                change_task_status(storage, task, status, now())
             })
             .await?;
         self.send_all(notifications).await;
@@ -58,7 +58,8 @@ impl Manager {
     ) -> Result<(), Error> {
         let (notifications, _order) = self
             .change(|storage| {
-                let mut task = storage.task(task_id).ok_or(Error::task_not_found(task_id))?;
+                let mut task = storage.task(task_id)?.ok_or(Error::task_not_found(task_id))?;
+                let job_id = task.job_id;
                 if !task.is_assigned_to(worker.id) {
                     return Err(Error::conflict(format!(
                         "task {task_id} is not assigned to worker {}",
@@ -80,21 +81,23 @@ impl Manager {
                         if status == TaskStatus::Failed || status == TaskStatus::SoftFailed {
                             task.failed_by_workers.push(worker.task_worker());
                         }
-                        notifications.extend(change_task_status(storage, task, status, now));
+                        notifications.extend(change_task_status(storage, task, status, now)?);
                     }
                     _ => {
                         if activity_changed {
                             task.updated = now;
                             notifications.push(notify::task_updated(task.to_update(None)));
                         }
-                        storage.put_task(task);
+                        storage.put_task(task)?;
                     }
                 }
-                if let Some(mut stored) = storage.worker(worker.id) {
+                if let Some(mut stored) = storage.worker(worker.id)? {
                     stored.last_seen = Some(now);
-                    storage.put_worker(stored);
+                    storage.put_worker(stored)?;
                 }
                 if let Some(log) = update.log.filter(|l| !l.is_empty()) {
+                    // Last, so that a refused change never leaves a chunk in the log.
+                    storage.append_task_log(job_id, task_id, &log)?;
                     notifications.push(notify::task_log(TaskLogUpdate { task_id, log }));
                 }
                 Ok(notifications)

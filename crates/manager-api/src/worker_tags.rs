@@ -10,7 +10,7 @@ fn check_name(storage: &dyn Storage, name: &str, except: Option<Uuid>) -> Result
     if name.trim().is_empty() {
         return Err(Error::invalid("the worker tag name must not be empty"));
     }
-    let taken = storage.worker_tags().iter().any(|t| t.name == name && Some(t.id) != except);
+    let taken = storage.worker_tags()?.iter().any(|t| t.name == name && Some(t.id) != except);
     if taken {
         return Err(Error::conflict(format!("a worker tag named {name:?} already exists")));
     }
@@ -19,13 +19,13 @@ fn check_name(storage: &dyn Storage, name: &str, except: Option<Uuid>) -> Result
 
 impl Manager {
     /// Every worker tag, in creation order.
-    pub fn worker_tags(&self) -> Vec<WorkerTag> {
-        self.storage().worker_tags()
+    pub fn worker_tags(&self) -> Result<Vec<WorkerTag>, Error> {
+        Ok(self.storage().worker_tags()?)
     }
 
     /// The worker tag `tag_id`.
     pub fn worker_tag(&self, tag_id: Uuid) -> Result<WorkerTag, Error> {
-        self.storage().worker_tag(tag_id).ok_or(Error::tag_not_found(tag_id))
+        self.storage().worker_tag(tag_id)?.ok_or(Error::tag_not_found(tag_id))
     }
 
     /// Creates a tag, with a new UUID unless the request gives one, and broadcasts it.
@@ -33,12 +33,12 @@ impl Manager {
         let (tag, _order) = self
             .change(|storage| {
                 let id = request.id.unwrap_or_else(Uuid::new_v4);
-                if storage.worker_tag(id).is_some() {
+                if storage.worker_tag(id)?.is_some() {
                     return Err(Error::conflict(format!("worker tag {id} already exists")));
                 }
                 check_name(storage, &request.name, None)?;
                 let tag = WorkerTag { id, name: request.name, description: request.description };
-                storage.put_worker_tag(tag.clone());
+                storage.put_worker_tag(tag.clone())?;
                 Ok(tag)
             })
             .await?;
@@ -55,13 +55,13 @@ impl Manager {
         }
         let (tag, _order) = self
             .change(|storage| {
-                let mut tag = storage.worker_tag(tag_id).ok_or(Error::tag_not_found(tag_id))?;
+                let mut tag = storage.worker_tag(tag_id)?.ok_or(Error::tag_not_found(tag_id))?;
                 check_name(storage, &request.name, Some(tag_id))?;
                 tag.name = request.name;
                 if request.description.is_some() {
                     tag.description = request.description;
                 }
-                storage.put_worker_tag(tag.clone());
+                storage.put_worker_tag(tag.clone())?;
                 Ok(tag)
             })
             .await?;
@@ -74,17 +74,17 @@ impl Manager {
     pub async fn delete_worker_tag(&self, tag_id: Uuid) -> Result<(), Error> {
         let (tag, _order) = self
             .change(|storage| {
-                let tag = storage.remove_worker_tag(tag_id).ok_or(Error::tag_not_found(tag_id))?;
-                for mut worker in storage.workers() {
+                let tag = storage.remove_worker_tag(tag_id)?.ok_or(Error::tag_not_found(tag_id))?;
+                for mut worker in storage.workers()? {
                     if worker.tags.contains(&tag_id) {
                         worker.tags.retain(|t| *t != tag_id);
-                        storage.put_worker(worker);
+                        storage.put_worker(worker)?;
                     }
                 }
-                for mut job in storage.jobs() {
+                for mut job in storage.jobs()? {
                     if job.worker_tag == Some(tag_id) {
                         job.worker_tag = None;
-                        storage.put_job(job);
+                        storage.put_job(job)?;
                     }
                 }
                 Ok(tag)

@@ -7,7 +7,10 @@ use broadcast_core::{TaskStatus, Timestamp, WorkerStatus, WorkerStatusChangeRequ
 use uuid::Uuid;
 
 use crate::model::Worker;
-use crate::schema::{WorkerRegistration, WorkerSignOn, WorkerStateChange};
+use crate::schema::{
+    TaskSummary, WorkerDetails, WorkerRegistration, WorkerSignOn, WorkerStateChange, WorkerSummary,
+    WorkerTask,
+};
 use crate::{Error, Manager, Storage, now};
 
 /// Compares two secrets in time that depends only on their lengths, so a wrong guess
@@ -17,24 +20,29 @@ fn secrets_match(a: &str, b: &str) -> bool {
 }
 
 /// Puts every task the worker is executing back in the queue, taken from it.
-fn requeue_tasks_of(storage: &dyn Storage, worker: &Worker, why: &str, now: Timestamp) -> Vec<Notification> {
+fn requeue_tasks_of(
+    storage: &dyn Storage,
+    worker: &Worker,
+    why: &str,
+    now: Timestamp,
+) -> Result<Vec<Notification>, Error> {
     let mut notifications = Vec::new();
-    for mut task in storage.tasks_of_worker(worker.id) {
+    for mut task in storage.tasks_of_worker(worker.id)? {
         if task.status != TaskStatus::Active {
             continue;
         }
         task.worker = None;
         task.activity = format!("Task was requeued by the manager because {why}");
-        notifications.extend(crate::jobs::change_task_status(storage, task, TaskStatus::Queued, now));
+        notifications.extend(crate::jobs::change_task_status(storage, task, TaskStatus::Queued, now)?);
     }
-    notifications
+    Ok(notifications)
 }
 
 impl Manager {
     /// The worker `worker_id`, when `secret` is its secret; `Unauthorized` otherwise, with
     /// the same message for an unknown worker and a wrong secret.
     pub fn authenticate_worker(&self, worker_id: Uuid, secret: &str) -> Result<Worker, Error> {
-        match self.storage().worker(worker_id) {
+        match self.storage().worker(worker_id)? {
             Some(worker) if secrets_match(&worker.secret, secret) => Ok(worker),
             _ => Err(Error::Unauthorized("unknown worker or wrong secret".to_owned())),
         }
@@ -42,7 +50,37 @@ impl Manager {
 
     /// The worker `worker_id`.
     pub fn worker(&self, worker_id: Uuid) -> Result<Worker, Error> {
-        self.storage().worker(worker_id).ok_or(Error::worker_not_found(worker_id))
+        self.storage().worker(worker_id)?.ok_or(Error::worker_not_found(worker_id))
+    }
+
+    /// Every worker, in registration order.
+    pub fn workers(&self) -> Result<Vec<Worker>, Error> {
+        Ok(self.storage().workers()?)
+    }
+
+    /// Everything about the worker `worker_id`: the task it is executing and its tags too.
+    pub fn worker_details(&self, worker_id: Uuid) -> Result<WorkerDetails, Error> {
+        let worker = self.worker(worker_id)?;
+        let task = self
+            .storage()
+            .tasks_of_worker(worker_id)?
+            .into_iter()
+            .find(|t| t.status == TaskStatus::Active)
+            .map(|t| WorkerTask { summary: TaskSummary::from(&t), job_id: t.job_id });
+        let mut tags = Vec::new();
+        for tag_id in &worker.tags {
+            if let Some(tag) = self.storage().worker_tag(*tag_id)? {
+                tags.push(tag.to_payload());
+            }
+        }
+        Ok(WorkerDetails {
+            summary: WorkerSummary::from(&worker),
+            ip_address: worker.address.clone(),
+            platform: worker.platform.clone(),
+            supported_task_types: worker.supported_task_types.clone(),
+            task,
+            tags,
+        })
     }
 
     /// Registers a new worker, `offline` until it signs on, and broadcasts it.
@@ -76,7 +114,7 @@ impl Manager {
         };
         let (_, _order) = self
             .change(|storage| {
-                storage.put_worker(worker.clone());
+                storage.put_worker(worker.clone())?;
                 Ok(())
             })
             .await?;
@@ -94,7 +132,7 @@ impl Manager {
     ) -> Result<WorkerStateChange, Error> {
         let ((worker, previous), _order) = self
             .change(|storage| {
-                let mut worker = storage.worker(worker_id).ok_or(Error::worker_not_found(worker_id))?;
+                let mut worker = storage.worker(worker_id)?.ok_or(Error::worker_not_found(worker_id))?;
                 let previous = worker.status;
                 let now = now();
                 worker.name = sign_on.name;
@@ -107,7 +145,7 @@ impl Manager {
                 worker.status = WorkerStatus::Starting;
                 worker.updated = now;
                 worker.last_seen = Some(now);
-                storage.put_worker(worker.clone());
+                storage.put_worker(worker.clone())?;
                 Ok((worker, previous))
             })
             .await?;
@@ -121,7 +159,7 @@ impl Manager {
     pub async fn worker_state_changed(&self, worker_id: Uuid, status: WorkerStatus) -> Result<(), Error> {
         let ((worker, previous), _order) = self
             .change(|storage| {
-                let mut worker = storage.worker(worker_id).ok_or(Error::worker_not_found(worker_id))?;
+                let mut worker = storage.worker(worker_id)?.ok_or(Error::worker_not_found(worker_id))?;
                 let previous = worker.status;
                 let now = now();
                 worker.status = status;
@@ -130,7 +168,7 @@ impl Manager {
                 }
                 worker.updated = now;
                 worker.last_seen = Some(now);
-                storage.put_worker(worker.clone());
+                storage.put_worker(worker.clone())?;
                 Ok((worker, previous))
             })
             .await?;
@@ -143,7 +181,7 @@ impl Manager {
     pub async fn sign_off(&self, worker_id: Uuid) -> Result<(), Error> {
         let (notifications, _order) = self
             .change(|storage| {
-                let mut worker = storage.worker(worker_id).ok_or(Error::worker_not_found(worker_id))?;
+                let mut worker = storage.worker(worker_id)?.ok_or(Error::worker_not_found(worker_id))?;
                 let previous = worker.status;
                 let now = now();
                 worker.status = WorkerStatus::Offline;
@@ -152,14 +190,14 @@ impl Manager {
                 }
                 worker.updated = now;
                 worker.last_seen = Some(now);
-                storage.put_worker(worker.clone());
+                storage.put_worker(worker.clone())?;
                 let mut notifications = vec![notify::worker_updated(worker.to_update(Some(previous)))];
                 notifications.extend(requeue_tasks_of(
                     storage,
                     &worker,
                     "the worker assigned to it signed off",
                     now,
-                ));
+                )?);
                 Ok(notifications)
             })
             .await?;
@@ -176,10 +214,10 @@ impl Manager {
     ) -> Result<(), Error> {
         let (worker, _order) = self
             .change(|storage| {
-                let mut worker = storage.worker(worker_id).ok_or(Error::worker_not_found(worker_id))?;
+                let mut worker = storage.worker(worker_id)?.ok_or(Error::worker_not_found(worker_id))?;
                 worker.status_change = Some(change);
                 worker.updated = now();
-                storage.put_worker(worker.clone());
+                storage.put_worker(worker.clone())?;
                 Ok(worker)
             })
             .await?;
@@ -192,11 +230,11 @@ impl Manager {
     pub async fn delete_worker(&self, worker_id: Uuid) -> Result<(), Error> {
         let (notifications, _order) = self
             .change(|storage| {
-                let worker = storage.worker(worker_id).ok_or(Error::worker_not_found(worker_id))?;
+                let worker = storage.worker(worker_id)?.ok_or(Error::worker_not_found(worker_id))?;
                 let now = now();
                 let mut notifications =
-                    requeue_tasks_of(storage, &worker, "the worker assigned to it was deleted", now);
-                storage.remove_worker(worker_id);
+                    requeue_tasks_of(storage, &worker, "the worker assigned to it was deleted", now)?;
+                storage.remove_worker(worker_id)?;
                 notifications.push(notify::worker_deleted(worker.to_update(None), now));
                 Ok(notifications)
             })

@@ -3,6 +3,7 @@
 //! set from a `MANAGER_*` environment variable, which `--help` shows beside it.
 
 use std::net::{SocketAddr, ToSocketAddrs};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Parser;
@@ -29,15 +30,29 @@ pub(crate) struct Args {
           value_parser = listen_address)]
     pub(crate) listen: ListenAddress,
 
+    /// The SQLite database that keeps jobs, tasks, workers and worker tags, created when
+    /// missing; `:memory:` keeps everything in memory instead, lost when the manager stops.
+    #[arg(long, env = "MANAGER_DATABASE", default_value = "flamenco-manager.sqlite", value_name = "PATH")]
+    pub(crate) database: PathBuf,
+
+    /// The folder that keeps task logs and last-rendered images, created when missing.
+    #[arg(
+        long,
+        env = "MANAGER_STORAGE_PATH",
+        default_value = "flamenco-manager-storage",
+        value_name = "DIR"
+    )]
+    pub(crate) storage_path: PathBuf,
+
     /// How often a heartbeat is due. Engine.IO 4 clients are pinged this often; Engine.IO 3
     /// clients (socket.io-client 2.x) are told to ping this often.
     #[arg(long, env = "MANAGER_PING_INTERVAL", default_value = "25s", value_name = "DURATION",
-          value_parser = positive_duration)]
+          value_parser = positive_duration, allow_hyphen_values = true)]
     pub(crate) ping_interval: Duration,
 
     /// How late a heartbeat may be before the client counts as gone.
     #[arg(long, env = "MANAGER_PING_TIMEOUT", default_value = "20s", value_name = "DURATION",
-          value_parser = positive_duration)]
+          value_parser = positive_duration, allow_hyphen_values = true)]
     pub(crate) ping_timeout: Duration,
 
     /// Largest incoming Socket.IO packet, in bytes (at least 1024, so a page's subscription
@@ -95,13 +110,13 @@ pub(crate) struct Args {
     /// How long to wait for in-flight requests after SIGINT or SIGTERM before exiting anyway;
     /// 0 exits at once.
     #[arg(long, env = "MANAGER_SHUTDOWN_GRACE", default_value = "10s", value_name = "DURATION",
-          value_parser = duration)]
+          value_parser = duration, allow_hyphen_values = true)]
     pub(crate) shutdown_grace: Duration,
 
     /// How often to check whether many web-update connections closed, after which the memory
     /// they used is given back to the operating system; 0 never gives it back.
     #[arg(long, env = "MANAGER_MEMORY_RECLAIM_INTERVAL", default_value = "5s", value_name = "DURATION",
-          value_parser = duration)]
+          value_parser = duration, allow_hyphen_values = true)]
     pub(crate) memory_reclaim_interval: Duration,
 
     /// MQTT broker to publish every update to as well, as Flamenco does:

@@ -67,12 +67,12 @@ pub(crate) struct ResponseLine;
 impl<B> OnResponse<B> for ResponseLine {
     fn on_response(self, response: &Response<B>, latency: Duration, _span: &Span) {
         let status = response.status().as_u16();
-        let latency_ms = latency.as_secs_f64() * 1000.0;
+
         let reason = response.extensions().get::<manager_api::ErrorBody>().map(|e| e.message.as_str());
         match status {
-            500.. => tracing::error!(status, latency_ms, reason, "request failed"),
-            400..500 => tracing::info!(status, latency_ms, reason, "request refused"),
-            _ => tracing::debug!(status, latency_ms, "request answered"),
+            500.. => tracing::error!(status, ?latency, reason, "request failed"),
+            400..500 => tracing::info!(status, ?latency, reason, "request refused"),
+            _ => tracing::debug!(status, ?latency, "request answered"),
         }
     }
 }

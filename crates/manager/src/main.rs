@@ -16,6 +16,7 @@ mod cli;
 mod logging;
 mod memory;
 mod metrics;
+mod store;
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -46,6 +47,7 @@ async fn run(args: cli::Args) -> Result<(), String> {
     };
     let grace = args.shutdown_grace;
     raise_open_files_limit();
+    let storage = store::open(&args.database, &args.storage_path)?;
     let metrics = metrics::install()?;
     let (web_updates, broadcaster) = broadcast_socketio::build(config);
     let broadcaster_for_metrics = broadcaster.clone();
@@ -64,7 +66,8 @@ async fn run(args: cli::Args) -> Result<(), String> {
         Some(mqtt) => Arc::new(Fanout::new().direct(Arc::new(broadcaster.clone())).direct(mqtt.clone())),
     };
     let lifecycle = Notifier::new(transport.clone());
-    let manager = Manager::in_memory(transport);
+    let manager = Manager::new(storage, transport);
+    store::finish_interrupted_jobs(&manager).await?;
     let limits = manager_api::Limits { json_body: args.max_json_body, image_body: args.max_image_body };
     let rest = manager_api::router_with_limits(manager.clone(), limits)
         .route(

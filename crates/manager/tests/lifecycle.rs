@@ -2,12 +2,9 @@
 //! each change, `GET /api/v3/status`, and SIGTERM: `manager-shutdown`, then the transports
 //! close without a Socket.IO disconnect. Every wait is bounded.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::{http, metric, metrics};
-use test_support::{Eio, ManagerProcess, RawClient};
+use test_support::{Eio, ManagerProcess, RawClient, http, metric};
 
 const MANAGER: &str = env!("CARGO_BIN_EXE_manager");
 
@@ -60,7 +57,7 @@ async fn the_farm_status_comes_first_on_connect_then_at_each_change() {
     assert_eq!(late.next_event().await, ("/status".to_owned(), serde_json::json!({"status": "idle"})));
     // Two broadcasts (the first status, to nobody yet, and `idle`); five deliveries: three
     // given on connect, two by the broadcast.
-    let text = metrics(&m).await;
+    let text = m.metrics().await;
     assert_eq!(metric(&text, "webupdates_broadcasts_total{event=\"/status\"}"), 2.0, "{text}");
     assert_eq!(metric(&text, "webupdates_deliveries_total{event=\"/status\"}"), 5.0, "{text}");
 }

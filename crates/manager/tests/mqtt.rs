@@ -6,11 +6,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use test_support::{Eio, ManagerProcess, Mosquitto, RawClient, Subscriber};
-
-mod common;
-
-use common::{http, metric, metrics};
+use test_support::{Eio, ManagerProcess, Mosquitto, RawClient, Subscriber, http, metric};
 
 const MANAGER: &str = env!("CARGO_BIN_EXE_manager");
 
@@ -193,12 +189,12 @@ async fn the_manager_starts_and_serves_with_the_broker_absent() {
     let res = http().get(format!("{}/api/v3/status", m.url())).send().await.expect("GET /api/v3/status");
     assert_eq!(res.status(), 200);
     assert!(m.logged("MQTT: no connection to the broker"), "the outage is logged");
-    assert_eq!(metric(&metrics(&m).await, "webupdates_mqtt_connected"), 0.0);
+    assert_eq!(metric(&m.metrics().await, "webupdates_mqtt_connected"), 0.0);
     // The broker comes up: the manager connects and publishes.
     let broker = Mosquitto::start_on(port).await;
     let mut sub = Subscriber::connect(broker.port, &["flamenco/jobs"]).await;
     tokio::time::timeout(Duration::from_secs(30), async {
-        while metric(&metrics(&m).await, "webupdates_mqtt_connected") != 1.0 {
+        while metric(&m.metrics().await, "webupdates_mqtt_connected") != 1.0 {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     })
@@ -277,7 +273,7 @@ async fn a_broker_killed_and_restarted_mid_run_costs_socketio_nothing_and_publis
     for page in &mut pages {
         assert_eq!(job_priorities(page, sent.len()).await, sent, "Socket.IO got every update, in order");
     }
-    let text = metrics(&m).await;
+    let text = m.metrics().await;
     let dropped = metric(&text, "webupdates_mqtt_dropped_total{event=\"/jobs\"}");
     assert!(dropped > 0.0, "drops counted:\n{text}");
     assert!(text.contains("# HELP webupdates_mqtt_dropped_total"), "with its help text");
@@ -290,7 +286,7 @@ async fn a_broker_killed_and_restarted_mid_run_costs_socketio_nothing_and_publis
     broker.start_again().await;
     let mut sub = Subscriber::connect(broker.port, &["flamenco/jobs"]).await;
     tokio::time::timeout(Duration::from_secs(30), async {
-        while metric(&metrics(&m).await, "webupdates_mqtt_connected") != 1.0 {
+        while metric(&m.metrics().await, "webupdates_mqtt_connected") != 1.0 {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     })

@@ -4,13 +4,9 @@
 use std::time::{Duration, Instant};
 
 use futures_util::SinkExt;
-use test_support::{Eio, ManagerProcess, RawClient, WAIT};
+use test_support::{Eio, ManagerProcess, RawClient, WAIT, http, metric};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-
-mod common;
-
-use common::{http, metric, metrics};
 
 const MANAGER: &str = env!("CARGO_BIN_EXE_manager");
 
@@ -85,7 +81,7 @@ async fn a_client_that_stops_reading_is_disconnected_and_delays_no_one() {
     let expected: Vec<String> = (0..total).map(|s| s.to_string()).collect();
     assert_eq!(texts, expected, "the reading client got every message, in order");
     assert!(slow.closed().await, "the stalled client's connection was closed");
-    let text = metrics(&m).await;
+    let text = m.metrics().await;
     assert_eq!(metric(&text, "webupdates_overflow_disconnects_total"), 1.0, "{text}");
     assert!(m.logged("closing its transport so it reconnects"), "the eviction is logged");
 
@@ -96,7 +92,7 @@ async fn a_client_that_stops_reading_is_disconnected_and_delays_no_one() {
         http().post(format!("{}/api/v3/worker/register-worker", m.url())).json(&worker).send().await.unwrap();
     assert_eq!(res.status(), 200);
     chat_round_trip(&mut again, 900).await;
-    assert!(!metrics(&m).await.contains("kind=\"Workers\""), "nobody is in Workers any more");
+    assert!(!m.metrics().await.contains("kind=\"Workers\""), "nobody is in Workers any more");
     // ... and once it re-subscribes, as Flamenco's frontend does, it receives again.
     assert_eq!(again.ack(901, sub).await, serde_json::json!(["ok"]));
     let res =
@@ -126,7 +122,7 @@ async fn the_connection_limit_refuses_the_next_handshake_cleanly() {
     for (i, c) in open.iter_mut().enumerate() {
         chat_round_trip(c, i as u32).await;
     }
-    assert!(metric(&metrics(&m).await, "webupdates_refused_connections_total{reason=\"limit\"}") >= 2.0);
+    assert!(metric(&m.metrics().await, "webupdates_refused_connections_total{reason=\"limit\"}") >= 2.0);
     // A place freed is a place to take.
     drop(open.pop());
     let deadline = Instant::now() + WAIT;
@@ -166,7 +162,7 @@ async fn foreign_origins_are_refused_on_the_handshake_and_by_cors() {
     assert!(evil.headers().get("access-control-allow-origin").is_none());
     let ok = preflight("https://render.example.com").await.unwrap();
     assert_eq!(ok.headers().get("access-control-allow-origin").unwrap(), "https://render.example.com");
-    assert!(metric(&metrics(&m).await, "webupdates_refused_connections_total{reason=\"origin\"}") >= 1.0);
+    assert!(metric(&m.metrics().await, "webupdates_refused_connections_total{reason=\"origin\"}") >= 1.0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -309,7 +305,7 @@ async fn bad_input_never_takes_the_server_down() {
 async fn a_connection_storm_all_receive_and_membership_and_memory_recover() {
     let m = manager(&["--memory-reclaim-interval", "0.2"]).await;
     let job = submit_job(&m).await;
-    let baseline = metric(&metrics(&m).await, "webupdates_room_members{kind=\"Jobs\"}");
+    let baseline = metric(&m.metrics().await, "webupdates_room_members{kind=\"Jobs\"}");
     let rss_before = m.resident_kib();
     let clients = 2000;
     let (ready_tx, mut ready_rx) = tokio::sync::mpsc::channel::<()>(clients);
@@ -338,7 +334,7 @@ async fn a_connection_storm_all_receive_and_membership_and_memory_recover() {
         tokio::time::timeout(Duration::from_secs(90), ready_rx.recv()).await.expect("all connected in time");
     }
     assert_eq!(
-        metric(&metrics(&m).await, "webupdates_room_members{kind=\"Jobs\"}"),
+        metric(&m.metrics().await, "webupdates_room_members{kind=\"Jobs\"}"),
         baseline + clients as f64
     );
     let rss_connected = m.resident_kib();
@@ -354,7 +350,7 @@ async fn a_connection_storm_all_receive_and_membership_and_memory_recover() {
     drop(received); // all 2,000 disconnect at once
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let text = metrics(&m).await;
+        let text = m.metrics().await;
         if metric(&text, "webupdates_room_members{kind=\"Jobs\"}") == baseline
             && metric(&text, "webupdates_room_members{kind=\"Chat\"}") == baseline
         {
@@ -380,7 +376,7 @@ async fn a_connection_storm_all_receive_and_membership_and_memory_recover() {
             );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        assert!(metric(&metrics(&m).await, "memory_returned_bytes_total") > 0.0);
+        assert!(metric(&m.metrics().await, "memory_returned_bytes_total") > 0.0);
     }
 }
 
@@ -406,7 +402,7 @@ async fn metrics_cover_sockets_rooms_broadcasts_and_requests() {
         .await
         .unwrap();
     assert_eq!(res.status(), 404);
-    let text = metrics(&m).await;
+    let text = m.metrics().await;
     for (line, at_least) in [
         ("webupdates_connected_sockets{protocol=\"EIO3\"}", 1.0),
         ("webupdates_connected_sockets{protocol=\"EIO4\"}", 1.0),

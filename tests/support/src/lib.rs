@@ -153,6 +153,41 @@ impl RawClient {
     }
 }
 
+/// An HTTP client whose every request gives up after [`WAIT`].
+pub fn http() -> reqwest::Client {
+    reqwest::Client::builder().timeout(WAIT).build().expect("http client")
+}
+
+/// The value of the first line of Prometheus text `text` that starts with `series` (a name,
+/// or a name with its labels), 0 when there is none.
+pub fn metric(text: &str, series: &str) -> f64 {
+    text.lines()
+        .find(|l| l.starts_with(series))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0)
+}
+
+/// Opens a long-polling Engine.IO session at the server `base_url` and returns its open
+/// packet's JSON (`sid`, `pingInterval`, `pingTimeout`, ...).
+pub async fn polling_handshake(base_url: &str, eio: Eio) -> serde_json::Value {
+    let n = match eio {
+        Eio::V3 => 3,
+        Eio::V4 => 4,
+    };
+    let open = http()
+        .get(format!("{base_url}/socket.io/?EIO={n}&transport=polling"))
+        .send()
+        .await
+        .expect("handshake")
+        .text()
+        .await
+        .expect("open packet");
+    // Engine.IO 3 frames a polling payload as `<length>:<packet>`.
+    let packet = open.split_once(':').filter(|_| eio == Eio::V3).map_or(open.as_str(), |(_, p)| p);
+    serde_json::from_str(packet.strip_prefix('0').expect("open packet")).expect("open packet JSON")
+}
+
 /// The manager binary, running on a port the OS picks; killed when dropped.
 pub struct ManagerProcess {
     child: tokio::process::Child,
@@ -164,16 +199,27 @@ pub struct ManagerProcess {
 
 impl ManagerProcess {
     /// Starts `binary` with `args` (plus `--listen 127.0.0.1:0` unless `args` has
-    /// `--listen`) and waits until it says where it listens.
+    /// `--listen`, and `--database :memory:` unless it has `--database`, so tests leave no
+    /// files behind) and waits until it says where it listens. Its log is plain text at
+    /// `info` (`NO_COLOR=1`, `RUST_LOG=info`).
     pub async fn start(binary: &str, args: &[&str]) -> ManagerProcess {
+        ManagerProcess::start_with_env(binary, args, &[]).await
+    }
+
+    /// [`ManagerProcess::start`] with environment variables `env` set as well.
+    pub async fn start_with_env(binary: &str, args: &[&str], env: &[(&str, &str)]) -> ManagerProcess {
         let mut cmd = tokio::process::Command::new(binary);
         if !args.contains(&"--listen") {
             cmd.args(["--listen", "127.0.0.1:0"]);
+        }
+        if !args.contains(&"--database") {
+            cmd.args(["--database", ":memory:"]);
         }
         let mut child = cmd
             .args(args)
             .env("RUST_LOG", "info")
             .env("NO_COLOR", "1")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .kill_on_drop(true)
@@ -212,6 +258,37 @@ impl ManagerProcess {
         format!("http://{}", self.addr)
     }
 
+    /// What `GET /metrics` answers now.
+    pub async fn metrics(&self) -> String {
+        http()
+            .get(format!("{}/metrics", self.url()))
+            .send()
+            .await
+            .expect("GET /metrics")
+            .text()
+            .await
+            .expect("text")
+    }
+
+    /// Waits (at most [`WAIT`]) until a log line contains every one of `needles`, and
+    /// returns it; panics with the whole log otherwise.
+    pub async fn wait_logged(&self, needles: &[&str]) -> String {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let found = {
+                let log = self.log.lock().unwrap_or_else(|p| p.into_inner());
+                let found = log.iter().find(|l| needles.iter().all(|n| l.contains(n))).cloned();
+                let late = tokio::time::Instant::now() >= deadline;
+                assert!(found.is_some() || !late, "no log line with {needles:?} in:\n{}", log.join("\n"));
+                found
+            };
+            if let Some(line) = found {
+                return line;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// Whether any log line so far contains `needle`.
     pub fn logged(&self, needle: &str) -> bool {
         self.log.lock().unwrap_or_else(|p| p.into_inner()).iter().any(|l| l.contains(needle))
@@ -227,6 +304,30 @@ impl ManagerProcess {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).expect("/proc status");
         let line = status.lines().find_map(|l| l.strip_prefix("VmRSS:")).expect("VmRSS");
         line.trim().trim_end_matches("kB").trim().parse().expect("VmRSS in kB")
+    }
+
+    /// Kills the process with SIGKILL, as a crash or the OOM killer would, and waits for it.
+    pub async fn kill(mut self) {
+        self.child.start_kill().expect("SIGKILL the manager");
+        let _ = tokio::time::timeout(WAIT, self.child.wait()).await;
+    }
+
+    /// Runs `binary` with `args` (plus `--listen 127.0.0.1:0` unless given) expecting it to
+    /// refuse to start; returns its exit code and what it wrote to stderr. Panics when it
+    /// starts listening or does not exit within a minute.
+    pub async fn refused(binary: &str, args: &[&str]) -> (Option<i32>, String) {
+        let mut cmd = tokio::process::Command::new(binary);
+        if !args.contains(&"--listen") {
+            cmd.args(["--listen", "127.0.0.1:0"]);
+        }
+        let run = cmd.args(args).env("NO_COLOR", "1").stdout(Stdio::null()).kill_on_drop(true).output();
+        let output = tokio::time::timeout(Duration::from_secs(60), run)
+            .await
+            .expect("the manager exits within 60 s")
+            .expect("run the manager");
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert!(!stderr.contains("listening on"), "the manager started: {stderr}");
+        (output.status.code(), stderr)
     }
 
     /// Waits for the process to exit, at most `within`.

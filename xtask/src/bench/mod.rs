@@ -2,6 +2,11 @@
 //! `tests/bench`) and against the ceiling probe (pre-encoded frames, no Socket.IO), under
 //! the same load from `crates/loadgen`.
 //!
+//! Our manager runs with its state in memory (`ours`) and, in the scenarios that change
+//! state through REST (set-priority, task updates with log lines), also with a SQLite
+//! database and storage folder made fresh for each run (`ours-sqlite`), so the table shows
+//! what durability costs.
+//!
 //! The flags are in `options.rs` (`cargo xtask bench --help`). `--quick` is a smoke run of
 //! about a minute. `--baseline PATH` adds another manager binary (say, one built before a
 //! change) that runs wherever ours does, right after it in every run: on a shared machine

@@ -20,8 +20,8 @@ pub(crate) struct Args {
     /// Only the scenarios whose names start with one of these, e.g. `fan-out,idle`.
     #[arg(long, value_name = "NAMES", value_delimiter = ',')]
     pub(crate) only: Vec<String>,
-    /// The servers to run, in table order [default: ours,node,ceiling, and baseline right
-    /// after ours with --baseline].
+    /// The servers to run, in table order [default: ours,ours-sqlite,node,ceiling, and
+    /// baseline right after ours with --baseline].
     #[arg(long = "servers", value_name = "NAMES", value_delimiter = ',', value_enum)]
     pub(crate) servers: Option<Vec<Peer>>,
     /// Another manager binary (say, one built before a change) run right after ours in every
@@ -107,7 +107,10 @@ mod tests {
         let o = parse(&["--only", "fan-out,idle"]).unwrap();
         assert_eq!((o.only, o.runs), (vec!["fan-out".to_owned(), "idle".to_owned()], 3));
         let e = parse(&["--servers", "nginx"]).unwrap_err();
-        assert!(e.contains("invalid value 'nginx'") && e.contains("ours, baseline, node, ceiling"), "{e}");
+        assert!(
+            e.contains("invalid value 'nginx'") && e.contains("ours, ours-sqlite, baseline, node, ceiling"),
+            "{e}"
+        );
         let e = parse(&["--fast"]).unwrap_err();
         assert!(e.contains("unexpected argument '--fast'") && e.contains("Usage: cargo xtask bench"), "{e}");
     }
@@ -124,7 +127,7 @@ mod tests {
     #[test]
     fn a_baseline_runs_right_after_ours_wherever_ours_runs() {
         let o = parse(&["--baseline", "/tmp/manager-before"]).unwrap();
-        assert_eq!(o.peers, vec![Peer::Ours, Peer::Baseline, Peer::Node, Peer::Ceiling]);
+        assert_eq!(o.peers, vec![Peer::Ours, Peer::Baseline, Peer::OursSqlite, Peer::Node, Peer::Ceiling]);
         assert_eq!(o.baseline.as_deref(), Some(Path::new("/tmp/manager-before")));
         let o = parse(&["--servers", "ours,baseline", "--baseline", "old"]).unwrap();
         assert_eq!(o.peers, vec![Peer::Ours, Peer::Baseline]);

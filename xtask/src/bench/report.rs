@@ -82,6 +82,17 @@ pub(super) struct Target {
     pub(super) correctness: bool,
 }
 
+/// The target that the rate `a` is at least `factor` times the rate `b`, when both ran.
+fn at_least(name: &'static str, a: Option<Summary>, b: Option<Summary>, factor: f64) -> Option<Target> {
+    let (x, y) = (a?, b?);
+    Some(Target {
+        correctness: false,
+        name,
+        met: x.median >= factor * y.median,
+        detail: format!("{} vs {} ({})", fmt_cell(a, Unit::Count), fmt_cell(b, Unit::Count), ratio(a, b)),
+    })
+}
+
 pub(super) struct Table<'a> {
     pub(super) scenarios: &'a [Scenario],
     pub(super) results: &'a Results,
@@ -98,10 +109,10 @@ impl Table<'_> {
     }
 
     pub(super) fn render(&self, opts: &Options, pinned: bool, took: Duration) -> String {
-        // The baseline's column and ratio only when there is one.
-        let baseline = self.peers.contains(&Peer::Baseline);
+        // The baseline's and the SQLite store's columns and ratios only when they run.
+        let optional = [Peer::Baseline, Peer::OursSqlite];
         let columns: Vec<Peer> =
-            Peer::all().iter().copied().filter(|&p| p != Peer::Baseline || baseline).collect();
+            Peer::all().iter().copied().filter(|p| !optional.contains(p) || self.peers.contains(p)).collect();
         let against: Vec<Peer> = columns.iter().copied().filter(|&p| p != Peer::Ours).collect();
         let mut header = vec!["scenario".to_owned(), "metric".to_owned()];
         header.extend(columns.iter().map(|p| p.name().to_owned()));
@@ -168,32 +179,8 @@ impl Table<'_> {
                 self.get(i, Peer::Node, "deliveries_per_s"),
                 self.get(i, Peer::Ceiling, "deliveries_per_s"),
             );
-            if let (Some(o), Some(n)) = (ours, node) {
-                out.push(Target {
-                    correctness: false,
-                    name: "fan-out deliveries/s >= 10x node",
-                    met: o.median >= 10.0 * n.median,
-                    detail: format!(
-                        "{} vs {} ({})",
-                        fmt(ours, Unit::Count),
-                        fmt(node, Unit::Count),
-                        ratio(ours, node)
-                    ),
-                });
-            }
-            if let (Some(o), Some(c)) = (ours, ceiling) {
-                out.push(Target {
-                    correctness: false,
-                    name: "fan-out deliveries/s >= 1/2 ceiling",
-                    met: o.median >= 0.5 * c.median,
-                    detail: format!(
-                        "{} vs {} ({})",
-                        fmt(ours, Unit::Count),
-                        fmt(ceiling, Unit::Count),
-                        ratio(ours, ceiling)
-                    ),
-                });
-            }
+            out.extend(at_least("fan-out deliveries/s >= 10x node", ours, node, 10.0));
+            out.extend(at_least("fan-out deliveries/s >= 1/2 ceiling", ours, ceiling, 0.5));
         }
         if let Some(i) = self.find("fixed") {
             let (ours, node) = (self.get(i, Peer::Ours, "p99_us"), self.get(i, Peer::Node, "p99_us"));
@@ -236,6 +223,7 @@ impl Table<'_> {
                 });
             }
         }
+        out.extend(self.store_targets());
         for &peer in self.peers {
             let mut bad = Vec::new();
             let mut seen = false;
@@ -255,6 +243,7 @@ impl Table<'_> {
                     correctness: true,
                     name: match peer {
                         Peer::Ours => "zero lost/reordered everywhere (ours)",
+                        Peer::OursSqlite => "zero lost/reordered everywhere (ours-sqlite)",
                         Peer::Baseline => "zero lost/reordered everywhere (baseline)",
                         Peer::Node => "zero lost/reordered everywhere (node)",
                         Peer::Ceiling => "zero lost/reordered everywhere (ceiling)",
@@ -263,6 +252,41 @@ impl Table<'_> {
                     detail: if bad.is_empty() { "none".to_owned() } else { bad.join("; ") },
                 });
             }
+        }
+        out
+    }
+
+    /// What the SQLite store must reach: 0.8x the in-memory store's set-priority
+    /// deliveries, and 2,000 acknowledged task updates/s, every one durable.
+    fn store_targets(&self) -> Vec<Target> {
+        let mut out = Vec::new();
+        let fmt = |s: Option<Summary>, unit| fmt_cell(s, unit);
+        if let Some(i) = self.find("rest setpriority") {
+            let (memory, sqlite) = (
+                self.get(i, Peer::Ours, "deliveries_per_s"),
+                self.get(i, Peer::OursSqlite, "deliveries_per_s"),
+            );
+            out.extend(at_least(
+                "set-priority deliveries/s with SQLite >= 0.8x in memory",
+                sqlite,
+                memory,
+                0.8,
+            ));
+        }
+        if let Some(i) = self.find("task updates")
+            && let Some(s) = self.get(i, Peer::OursSqlite, "updates_per_s")
+        {
+            out.push(Target {
+                correctness: false,
+                name: "task updates with SQLite >= 2,000 acknowledged/s",
+                met: s.median >= 2000.0,
+                detail: format!(
+                    "{}/s, p99 {} ms (in memory: {}/s)",
+                    fmt(Some(s), Unit::Count),
+                    fmt(self.get(i, Peer::OursSqlite, "p99_us"), Unit::Micros),
+                    fmt(self.get(i, Peer::Ours, "updates_per_s"), Unit::Count)
+                ),
+            });
         }
         out
     }

@@ -53,6 +53,7 @@ pub(super) fn scenarios(quick: bool) -> Vec<Scenario> {
     let q = |full: u64, small: u64| if quick { small } else { full };
     let all: &'static [Peer] = &[Peer::Ours, Peer::Node, Peer::Ceiling];
     let socketio: &'static [Peer] = &[Peer::Ours, Peer::Node];
+    let rest: &'static [Peer] = &[Peer::Ours, Peer::OursSqlite, Peer::Node];
     let with_correctness = |mut metrics: Vec<Metric>| {
         metrics.extend(CORRECTNESS);
         metrics
@@ -91,7 +92,7 @@ pub(super) fn scenarios(quick: bool) -> Vec<Scenario> {
         },
         Scenario {
             name: format!("rest setpriority {subs} subs"),
-            peers: socketio,
+            peers: rest,
             args: args(&format!("rest --subscribers {subs} --duration {} --inflight 16", q(10, 2))),
             metrics: with_correctness(vec![
                 m("deliveries_per_s", "/jobs deliveries/s", Unit::Count),
@@ -116,6 +117,18 @@ pub(super) fn scenarios(quick: bool) -> Vec<Scenario> {
             timeout_s: 180,
         },
     ];
+    out.push(Scenario {
+        name: "task updates 100 workers".to_owned(),
+        peers: &[Peer::Ours, Peer::OursSqlite],
+        args: args(&format!("updates --workers 100 --duration {}", q(10, 2))),
+        metrics: vec![
+            m("updates_per_s", "acknowledged/s", Unit::Count),
+            m("p50_us", "p50 ms", Unit::Micros),
+            m("p99_us", "p99 ms", Unit::Micros),
+            m("max_us", "max ms", Unit::Micros),
+        ],
+        timeout_s: 120,
+    });
     let sizes: &[u64] = if quick { &[10, 100, 1000] } else { &[10, 100, 1000, 5000] };
     for &n in sizes {
         out.push(Scenario {

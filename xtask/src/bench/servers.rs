@@ -13,8 +13,11 @@ use crate::util::ServerProcess;
 /// `--servers` takes their names.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, clap::ValueEnum)]
 pub(crate) enum Peer {
-    /// This workspace's manager, the release build.
+    /// This workspace's manager, the release build, its state in memory.
     Ours,
+    /// The same manager with its state in a SQLite database and a storage folder, fresh for
+    /// each run; only in the scenarios where the store matters (REST changes).
+    OursSqlite,
     /// The manager binary `--baseline` names.
     Baseline,
     /// Node's socket.io 4 server, `tests/bench/server.mjs`.
@@ -24,7 +27,7 @@ pub(crate) enum Peer {
 }
 
 /// The servers a run has unless `--servers` or `--baseline` says otherwise.
-pub(super) const PEERS: [Peer; 3] = [Peer::Ours, Peer::Node, Peer::Ceiling];
+pub(super) const PEERS: [Peer; 4] = [Peer::Ours, Peer::OursSqlite, Peer::Node, Peer::Ceiling];
 
 impl Peer {
     /// Every server, in table order.
@@ -35,6 +38,7 @@ impl Peer {
     pub(super) fn name(self) -> &'static str {
         match self {
             Peer::Ours => "ours",
+            Peer::OursSqlite => "ours-sqlite",
             Peer::Baseline => "baseline",
             Peer::Node => "node",
             Peer::Ceiling => "ceiling",
@@ -84,7 +88,10 @@ pub(super) fn run_one(
     pinned: bool,
     log: &Path,
 ) -> Result<HashMap<String, f64>, String> {
-    let mut server = start_server(bins, peer, pinned.then_some(0), log)?;
+    // A SQLite manager's database and storage folder, beside its log, new for each run.
+    let state = log.with_extension("state");
+    let _ = std::fs::remove_dir_all(&state);
+    let mut server = start_server(bins, peer, pinned.then_some(0), log, &state)?;
     let mut args =
         vec!["--url".to_owned(), server.url.clone(), "--timeout".to_owned(), scenario.timeout_s.to_string()];
     args.extend(scenario.args.iter().cloned());
@@ -95,6 +102,7 @@ pub(super) fn run_one(
     let result = run_bounded(&mut cmd, Duration::from_secs(scenario.timeout_s + 30));
     let alive = server.alive();
     server.stop();
+    let _ = std::fs::remove_dir_all(&state);
     let stdout = result?;
     if !alive {
         return Err(format!("the server exited during the run; log: {}", log.display()));
@@ -138,10 +146,17 @@ fn run_bounded(cmd: &mut Command, limit: Duration) -> Result<String, String> {
 }
 
 /// Starts `peer`'s server, pinned to `cpu` when given.
-fn start_server(bins: &Bins, peer: Peer, cpu: Option<u32>, log_path: &Path) -> Result<ServerProcess, String> {
+/// `state` is the folder a SQLite manager keeps its database and files in.
+fn start_server(
+    bins: &Bins,
+    peer: Peer,
+    cpu: Option<u32>,
+    log_path: &Path,
+    state: &Path,
+) -> Result<ServerProcess, String> {
     let ping = PING_INTERVAL_S.to_string();
     let cmd = match peer {
-        Peer::Ours | Peer::Baseline => {
+        Peer::Ours | Peer::OursSqlite | Peer::Baseline => {
             let args = ["--listen", "127.0.0.1:0", "--ping-interval", &ping, "--max-connections", "50000"]
                 .map(String::from);
             let program = match (peer, &bins.baseline) {
@@ -152,6 +167,13 @@ fn start_server(bins: &Bins, peer: Peer, cpu: Option<u32>, log_path: &Path) -> R
             let mut cmd = launch(&program, &args, cpu);
             // Warnings only, and the line that says where it listens.
             cmd.env("RUST_LOG", "warn,manager=info").env("NO_COLOR", "1");
+            // Through the environment, which a baseline built before these flags ignores.
+            if peer == Peer::OursSqlite {
+                cmd.env("MANAGER_DATABASE", state.join("flamenco-manager.sqlite"))
+                    .env("MANAGER_STORAGE_PATH", state.join("flamenco-manager-storage"));
+            } else {
+                cmd.env("MANAGER_DATABASE", ":memory:");
+            }
             cmd
         }
         Peer::Node => {

@@ -28,6 +28,8 @@ impl Error {
             Error::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Error::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Error::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Error::Storage(e) if e.is_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
+            Error::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Error::NoRoute { method_not_allowed: true, .. } => StatusCode::METHOD_NOT_ALLOWED,
             Error::NoRoute { .. } => StatusCode::NOT_FOUND,
         }

@@ -1,6 +1,8 @@
-//! The last-rendered images: `GET /job-files/{job_id}/{file_name}` serves the newest image
-//! a job's workers sent, at the URL its `/last-rendered` update named, and
-//! `GET /api/v3/jobs/{job_id}/last-rendered` says where it is.
+//! Job files and what points at them: `GET /job-files/{path}` serves task logs and
+//! last-rendered images in Flamenco's layout (only paths [`JobFile::parse`] accepts; any
+//! other path, `..` and absolute ones included, is a 404), `GET
+//! /api/v3/jobs/{job_id}/last-rendered` says where the image is, and `GET
+//! /api/v3/tasks/{task_id}/log` and `/logtail` say where the log is and what it ends with.
 
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -9,26 +11,26 @@ use uuid::Uuid;
 
 use super::extract::Path;
 use crate::last_rendered::image_info;
-use crate::{Error, Manager};
+use crate::{Error, JobFile, Manager};
 
-/// `GET /job-files/{job_id}/{file_name}`: the image, or 404.
+/// `GET /job-files/{*path}`: the file, or 404.
 pub(super) async fn job_file(
     State(manager): State<Manager>,
-    Path((job_id, file_name)): Path<(Uuid, String)>,
+    axum::extract::Path(path): axum::extract::Path<String>,
 ) -> Result<Response, Error> {
-    let not_found = || Error::NoRoute {
-        method_not_allowed: false,
-        message: format!("job {job_id} has no file {file_name:?}"),
-    };
-    let image = manager.last_rendered(job_id)?.ok_or_else(not_found)?;
-    if image.file_name() != file_name {
-        return Err(not_found());
+    let not_found =
+        || Error::NoRoute { method_not_allowed: false, message: format!("there is no job file {path:?}") };
+    let file = JobFile::parse(&path).ok_or_else(not_found)?;
+    let (content_type, bytes) = manager.job_file(file)?.ok_or_else(not_found)?;
+    Ok(([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "no-store")], bytes).into_response())
+}
+
+/// `value` as JSON, or 204 when there is none.
+fn json_or_no_content(value: Option<impl serde::Serialize>) -> Response {
+    match value {
+        Some(value) => axum::Json(value).into_response(),
+        None => StatusCode::NO_CONTENT.into_response(),
     }
-    Ok((
-        [(header::CONTENT_TYPE, image.content_type.clone()), (header::CACHE_CONTROL, "no-store".to_owned())],
-        image.bytes,
-    )
-        .into_response())
 }
 
 /// `GET /api/v3/jobs/{job_id}/last-rendered`: the `JobLastRenderedImageInfo`, or 204 when
@@ -37,8 +39,25 @@ pub(super) async fn last_rendered_info(
     State(manager): State<Manager>,
     Path(job_id): Path<Uuid>,
 ) -> Result<Response, Error> {
-    Ok(match manager.last_rendered(job_id)? {
-        Some(image) => axum::Json(image_info(job_id, &image)).into_response(),
+    Ok(json_or_no_content(manager.last_rendered(job_id)?.map(|image| image_info(job_id, &image))))
+}
+
+/// `GET /api/v3/tasks/{task_id}/log`: the `TaskLogInfo`, or 204 when the task has no log.
+pub(super) async fn task_log_info(
+    State(manager): State<Manager>,
+    Path(task_id): Path<Uuid>,
+) -> Result<Response, Error> {
+    Ok(json_or_no_content(manager.task_log_info(task_id)?))
+}
+
+/// `GET /api/v3/tasks/{task_id}/logtail`: the end of the log as `text/plain`, or 204 when
+/// the task has no log.
+pub(super) async fn task_log_tail(
+    State(manager): State<Manager>,
+    Path(task_id): Path<Uuid>,
+) -> Result<Response, Error> {
+    Ok(match manager.task_log_tail(task_id)? {
+        Some(tail) => ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], tail).into_response(),
         None => StatusCode::NO_CONTENT.into_response(),
     })
 }

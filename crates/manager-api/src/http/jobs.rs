@@ -1,4 +1,4 @@
-//! `/api/v3/jobs...`: submit, fetch, change priority or status, delete.
+//! `/api/v3/jobs...`: submit, list, fetch, change priority or status, delete.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::extract::{Json, Path};
 use crate::model::Job;
-use crate::schema::{JobPriorityChange, JobStatusChange, JobTasksSummary, SubmittedJob};
+use crate::schema::{JobPriorityChange, JobStatusChange, JobTasksSummary, JobsQueryResult, SubmittedJob};
 use crate::{Error, Manager};
 
 /// `POST /api/v3/jobs`: 200 with the compiled `Job`.
@@ -15,6 +15,11 @@ pub(super) async fn submit_job(
     Json(submitted): Json<SubmittedJob>,
 ) -> Result<axum::Json<Job>, Error> {
     Ok(axum::Json(manager.submit_job(submitted).await?))
+}
+
+/// `GET /api/v3/jobs`: the `JobsQueryResult`, every job in submission order.
+pub(super) async fn fetch_jobs(State(manager): State<Manager>) -> Result<axum::Json<JobsQueryResult>, Error> {
+    Ok(axum::Json(JobsQueryResult { jobs: manager.jobs()? }))
 }
 
 /// `GET /api/v3/jobs/{job_id}`.

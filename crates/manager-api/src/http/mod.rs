@@ -1,8 +1,8 @@
 //! The REST API: Flamenco's paths, bodies and status codes on top of [`Manager`].
 //!
 //! One file per group of routes: `jobs.rs`, `tasks.rs`, `worker.rs` (what workers call,
-//! behind basic auth), `worker_mgt.rs` (worker management and tags), `job_files.rs` (the
-//! last-rendered images), `meta.rs` (version and fallbacks). `extract.rs` and `auth.rs`
+//! behind basic auth), `worker_mgt.rs` (worker management and tags), `job_files.rs` (task logs
+//! and last-rendered images), `meta.rs` (version and fallbacks). `extract.rs` and `auth.rs`
 //! hold the extractors, `error.rs` the `Error` body every failure answers with.
 //!
 //! Handlers only translate: HTTP in, one service call, HTTP out. They never broadcast.
@@ -58,7 +58,7 @@ pub fn router_with_limits(manager: Manager, limits: Limits) -> Router {
     Router::new()
         .route("/api/v3/version", get(meta::version))
         .route("/api/v3/status", get(meta::farm_status))
-        .route("/api/v3/jobs", post(jobs::submit_job))
+        .route("/api/v3/jobs", get(jobs::fetch_jobs).post(jobs::submit_job))
         .route("/api/v3/jobs/{job_id}", get(jobs::fetch_job).delete(jobs::delete_job))
         .route("/api/v3/jobs/{job_id}/tasks", get(jobs::fetch_job_tasks))
         .route("/api/v3/jobs/{job_id}/setpriority", post(jobs::set_job_priority))
@@ -72,11 +72,12 @@ pub fn router_with_limits(manager: Manager, limits: Limits) -> Router {
         .route("/api/v3/worker/state-changed", post(worker::state_changed))
         .route("/api/v3/worker/task", post(worker::schedule_task))
         .route("/api/v3/worker/task/{task_id}", post(worker::task_update))
+        .route(IMAGE_ROUTE, post(worker::output_produced).layer(DefaultBodyLimit::max(limits.image_body)))
+        .route("/api/v3/worker-mgt/workers", get(worker_mgt::fetch_workers))
         .route(
-            "/api/v3/worker/task/{task_id}/output-produced",
-            post(worker::output_produced).layer(DefaultBodyLimit::max(limits.image_body)),
+            "/api/v3/worker-mgt/workers/{worker_id}",
+            get(worker_mgt::fetch_worker).delete(worker_mgt::delete_worker),
         )
-        .route("/api/v3/worker-mgt/workers/{worker_id}", axum::routing::delete(worker_mgt::delete_worker))
         .route(
             "/api/v3/worker-mgt/workers/{worker_id}/setstatus",
             post(worker_mgt::request_worker_status_change),
@@ -91,10 +92,13 @@ pub fn router_with_limits(manager: Manager, limits: Limits) -> Router {
                 .put(worker_mgt::update_worker_tag)
                 .delete(worker_mgt::delete_worker_tag),
         )
-        .route("/job-files/{job_id}/{file_name}", get(job_files::job_file))
+        .route("/api/v3/tasks/{task_id}/log", get(job_files::task_log_info))
+        .route("/api/v3/tasks/{task_id}/logtail", get(job_files::task_log_tail))
+        .route("/job-files/{*path}", get(job_files::job_file))
         .fallback(meta::no_route)
         .method_not_allowed_fallback(meta::method_not_allowed)
         .layer(DefaultBodyLimit::max(limits.json_body))
+        .layer(axum::middleware::from_fn_with_state(limits, refuse_large_bodies))
         // `layer`, not `route_layer`: requests for unknown paths are counted too.
         .layer(axum::middleware::from_fn(count_request))
         .with_state(manager)
@@ -107,6 +111,45 @@ pub fn describe_metrics() {
         "http_requests_total",
         "REST requests answered, by route (the path pattern; unmatched for unknown paths), method and status."
     );
+    metrics::describe_counter!(
+        "storage_errors_total",
+        "Store failures, by kind: unavailable (disk full or read-only, database busy; answered 503) or failed (500)."
+    );
+}
+
+/// The route that takes images, with its own body limit.
+const IMAGE_ROUTE: &str = "/api/v3/worker/task/{task_id}/output-produced";
+
+/// Refuses a request whose `Content-Length` is over its route's limit with 413 before
+/// anything reads the body, so a client sending `Expect: 100-continue` gets the 413
+/// instead of `100 Continue` (hyper sends that only when the body is first read), and no
+/// one uploads megabytes to be refused. A body without a length is counted as it is read
+/// (`DefaultBodyLimit`) and refused with the same 413 when it goes over.
+///
+/// Written here rather than taken from tower-http's `RequestBodyLimitLayer`, which does
+/// the same check, because its 413 has a plain-text body and every refusal here answers
+/// with Flamenco's JSON `Error`.
+async fn refuse_large_bodies(
+    axum::extract::State(limits): axum::extract::State<Limits>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let image =
+        request.extensions().get::<axum::extract::MatchedPath>().is_some_and(|p| p.as_str() == IMAGE_ROUTE);
+    let limit = if image { limits.image_body } else { limits.json_body };
+    let length = request
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    match length {
+        Some(length) if length > limit as u64 => crate::Error::PayloadTooLarge(format!(
+            "the request body is too large: {length} bytes, at most {limit} are taken here"
+        ))
+        .into_response(),
+        _ => next.run(request).await,
+    }
 }
 
 /// Counts a request by its route (the path pattern, not the ids in it) and status.

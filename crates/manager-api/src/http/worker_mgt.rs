@@ -5,7 +5,9 @@ use axum::http::StatusCode;
 use uuid::Uuid;
 
 use super::extract::{Json, Path};
-use crate::schema::{WorkerStatusChangeRequest, WorkerTag, WorkerTagList};
+use crate::schema::{
+    WorkerDetails, WorkerList, WorkerStatusChangeRequest, WorkerSummary, WorkerTag, WorkerTagList,
+};
 use crate::{Error, Manager};
 
 /// `POST /api/v3/worker-mgt/workers/{worker_id}/setstatus`: 204.
@@ -18,6 +20,19 @@ pub(super) async fn request_worker_status_change(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// `GET /api/v3/worker-mgt/workers`: the `WorkerList`.
+pub(super) async fn fetch_workers(State(manager): State<Manager>) -> Result<axum::Json<WorkerList>, Error> {
+    Ok(axum::Json(WorkerList { workers: manager.workers()?.iter().map(WorkerSummary::from).collect() }))
+}
+
+/// `GET /api/v3/worker-mgt/workers/{worker_id}`: the `Worker`.
+pub(super) async fn fetch_worker(
+    State(manager): State<Manager>,
+    Path(worker_id): Path<Uuid>,
+) -> Result<axum::Json<WorkerDetails>, Error> {
+    Ok(axum::Json(manager.worker_details(worker_id)?))
+}
+
 /// `DELETE /api/v3/worker-mgt/workers/{worker_id}`: 204.
 pub(super) async fn delete_worker(
     State(manager): State<Manager>,
@@ -28,8 +43,10 @@ pub(super) async fn delete_worker(
 }
 
 /// `GET /api/v3/worker-mgt/tags`: the `WorkerTagList`.
-pub(super) async fn fetch_worker_tags(State(manager): State<Manager>) -> axum::Json<WorkerTagList> {
-    axum::Json(WorkerTagList { tags: manager.worker_tags().iter().map(|t| t.to_payload()).collect() })
+pub(super) async fn fetch_worker_tags(
+    State(manager): State<Manager>,
+) -> Result<axum::Json<WorkerTagList>, Error> {
+    Ok(axum::Json(WorkerTagList { tags: manager.worker_tags()?.iter().map(|t| t.to_payload()).collect() }))
 }
 
 /// `POST /api/v3/worker-mgt/tags`: 200 with the created `WorkerTag`, its id assigned.

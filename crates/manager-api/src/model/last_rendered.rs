@@ -4,8 +4,8 @@ use axum::body::Bytes;
 use broadcast_core::Timestamp;
 use uuid::Uuid;
 
-/// The latest image a worker sent for a job, kept in memory (only the newest per job) so
-/// the URL in the `/last-rendered` update can be fetched.
+/// The latest image a worker sent for a job, kept (only the newest per job) so the URL in
+/// the `/last-rendered` update can be fetched.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LastRenderedImage {
     /// The task that produced it.
@@ -19,7 +19,7 @@ pub struct LastRenderedImage {
 }
 
 impl LastRenderedImage {
-    /// The file name it is served under, below the job's `/job-files/<job_id>` base.
+    /// The file name it is stored and served under, in the job's folder.
     pub fn file_name(&self) -> &'static str {
         if self.content_type == "image/png" { "last-rendered.png" } else { "last-rendered.jpg" }
     }

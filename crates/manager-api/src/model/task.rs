@@ -1,7 +1,7 @@
 //! `Task`: one unit of work of a job, executed by one worker.
 
 use broadcast_core::{TaskStatus, TaskUpdate, Timestamp};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::Command;
@@ -44,7 +44,7 @@ pub struct Task {
 }
 
 /// `TaskWorker`: the worker a task refers to.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TaskWorker {
     /// The worker's UUID.
     pub id: Uuid,

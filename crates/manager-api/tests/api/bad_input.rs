@@ -114,7 +114,6 @@ async fn bad_path_ids_are_400() {
     .await;
     check(&s, delete("/api/v3/worker-mgt/workers/zzz"), BAD, "invalid path").await;
     check(&s, get("/api/v3/worker-mgt/tag/zzz"), BAD, "invalid path").await;
-    check(&s, get("/job-files/zzz/last-rendered.jpg"), BAD, "invalid path").await;
 }
 
 #[tokio::test]
@@ -210,9 +209,9 @@ async fn unknown_ids_on_worker_routes_are_404() {
     .await;
     check(
         &s,
-        get(format!("/job-files/{unknown}/last-rendered.jpg")),
+        get(format!("{}/last-rendered.jpg", job_files(unknown))),
         StatusCode::NOT_FOUND,
-        "does not exist",
+        "there is no job file",
     )
     .await;
 }
@@ -221,7 +220,7 @@ async fn unknown_ids_on_worker_routes_are_404() {
 async fn unknown_routes_and_methods_answer_json() {
     let s = Setup::new();
     check(&s, get("/api/v3/nope"), StatusCode::NOT_FOUND, "no route for GET /api/v3/nope").await;
-    check(&s, get("/api/v3/jobs"), StatusCode::METHOD_NOT_ALLOWED, "/api/v3/jobs does not take GET").await;
+    check(&s, put("/api/v3/jobs"), StatusCode::METHOD_NOT_ALLOWED, "/api/v3/jobs does not take PUT").await;
     check(&s, put("/api/v3/version"), StatusCode::METHOD_NOT_ALLOWED, "does not take PUT").await;
 }
 

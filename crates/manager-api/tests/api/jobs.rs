@@ -21,7 +21,7 @@ async fn submit_job_broadcasts_the_new_job_once_its_tasks_exist() {
         .returning(move |_, update| {
             let Update::Job(job) = update else { unreachable!() };
             // The rule: a client that fetches the tasks on seeing the job finds them.
-            assert_eq!(storage.tasks_of_job(job.id).len(), 2);
+            assert_eq!(storage.tasks_of_job(job.id).unwrap().len(), 2);
             let json = update.to_json();
             assert_eq!(json["status"], "queued");
             assert_eq!(json["type"], "echo-sleep-test");
@@ -212,7 +212,7 @@ async fn delete_broadcasts_deletion_requested_then_deleted() {
     let manager = setup.with_mock(mock);
     delete(format!("/api/v3/jobs/{job_id}")).send(&manager).await.assert_status(StatusCode::NO_CONTENT);
     get(format!("/api/v3/jobs/{job_id}")).send(&manager).await.assert_status(StatusCode::NOT_FOUND);
-    assert!(setup.storage.tasks_of_job(job_id).is_empty());
+    assert!(setup.storage.tasks_of_job(job_id).unwrap().is_empty());
 }
 
 #[tokio::test]

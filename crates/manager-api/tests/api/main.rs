@@ -6,9 +6,13 @@
 //! broadcaster and check what each room received, in order.
 
 mod bad_input;
+mod body_limits;
 mod farm_status;
 mod flows;
 mod jobs;
+mod logs;
+mod reads;
+mod storage;
 mod support;
 mod tasks;
 mod worker;

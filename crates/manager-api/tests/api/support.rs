@@ -244,6 +244,11 @@ pub(crate) fn expect(
         .returning(|_, _| Ok(()));
 }
 
+/// Where the job's files are served: `/job-files/job-<first 4 characters>/<job_id>`.
+pub(crate) fn job_files(job_id: Uuid) -> String {
+    format!("/job-files/job-{}/{job_id}", &job_id.to_string()[..4])
+}
+
 pub(crate) fn id(value: &Value) -> Uuid {
     value.as_str().and_then(|s| s.parse().ok()).expect("a UUID")
 }

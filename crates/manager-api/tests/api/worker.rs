@@ -327,7 +327,7 @@ async fn output_produced_sends_last_rendered_to_the_job_room_then_last_rendered(
     let expected = json!({
         "job_id": job_id,
         "task_id": task_id,
-        "thumbnail": {"base": format!("/job-files/{job_id}"), "suffixes": ["last-rendered.png"]}
+        "thumbnail": {"base": job_files(job_id), "suffixes": ["last-rendered.png"]}
     });
     let mut mock = MockBroadcaster::new();
     let mut seq = Sequence::new();
@@ -343,17 +343,14 @@ async fn output_produced_sends_last_rendered_to_the_job_room_then_last_rendered(
         .await
         .assert_status(StatusCode::ACCEPTED);
 
-    let image = get(format!("/job-files/{job_id}/last-rendered.png")).send(&manager).await;
+    let image = get(format!("{}/last-rendered.png", job_files(job_id))).send(&manager).await;
     image.assert_status(StatusCode::OK);
     assert_eq!(image.headers["content-type"], "image/png");
     assert_eq!(image.body, png);
     let info = get(format!("/api/v3/jobs/{job_id}/last-rendered")).send(&manager).await;
     info.assert_status(StatusCode::OK);
-    assert_eq!(
-        info.json(),
-        json!({"base": format!("/job-files/{job_id}"), "suffixes": ["last-rendered.png"]})
-    );
-    get(format!("/job-files/{job_id}/last-rendered.jpg"))
+    assert_eq!(info.json(), json!({"base": job_files(job_id), "suffixes": ["last-rendered.png"]}));
+    get(format!("{}/last-rendered.jpg", job_files(job_id)))
         .send(&manager)
         .await
         .assert_status(StatusCode::NOT_FOUND);
