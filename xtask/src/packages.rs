@@ -2,7 +2,7 @@
 //! others): [`ensure`] installs the missing ones with apt-get when running as root, and
 //! otherwise fails with one line saying what to install.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::util::{exec, output};
@@ -59,10 +59,19 @@ fn what_to_install(missing: &[&Package]) -> String {
 }
 
 fn installed(program: &str) -> bool {
+    find(program).is_some()
+}
+
+/// Where `program` is: on `PATH`, or in a system folder that may not be on it.
+pub(crate) fn find(program: &str) -> Option<PathBuf> {
     let on_path = std::env::var_os("PATH")
-        .map(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
-        .unwrap_or(false);
-    on_path || ["/usr/sbin", "/sbin", "/usr/bin"].iter().any(|dir| Path::new(dir).join(program).is_file())
+        .and_then(|paths| std::env::split_paths(&paths).map(|dir| dir.join(program)).find(|p| p.is_file()));
+    on_path.or_else(|| {
+        ["/usr/sbin", "/sbin", "/usr/bin"]
+            .iter()
+            .map(|dir| Path::new(dir).join(program))
+            .find(|p| p.is_file())
+    })
 }
 
 fn is_root() -> bool {
