@@ -193,16 +193,22 @@ async fn the_manager_starts_and_serves_with_the_broker_absent() {
     // The broker comes up: the manager connects and publishes.
     let broker = Mosquitto::start_on(port).await;
     let mut sub = Subscriber::connect(broker.port, &["flamenco/jobs"]).await;
+    wait_connected(&m).await;
+    submit_job(&m, "late broker", 50).await;
+    let published = sub.next_on("flamenco/jobs").await;
+    assert!(String::from_utf8_lossy(&published.payload).contains("late broker"));
+}
+
+/// Waits (at most 30 s, beyond the longest reconnection backoff) until the manager says it
+/// is connected to the broker.
+async fn wait_connected(m: &ManagerProcess) {
     tokio::time::timeout(Duration::from_secs(30), async {
         while metric(&m.metrics().await, "webupdates_mqtt_connected") != 1.0 {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     })
     .await
-    .expect("the manager connects to the broker once it is up");
-    submit_job(&m, "late broker", 50).await;
-    let published = sub.next_on("flamenco/jobs").await;
-    assert!(String::from_utf8_lossy(&published.payload).contains("late broker"));
+    .expect("the manager connects to the broker");
 }
 
 /// Submits an echo-sleep job; its id.
@@ -285,13 +291,7 @@ async fn a_broker_killed_and_restarted_mid_run_costs_socketio_nothing_and_publis
     // The broker is back: the manager reconnects and publishes again, in order.
     broker.start_again().await;
     let mut sub = Subscriber::connect(broker.port, &["flamenco/jobs"]).await;
-    tokio::time::timeout(Duration::from_secs(30), async {
-        while metric(&m.metrics().await, "webupdates_mqtt_connected") != 1.0 {
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    })
-    .await
-    .expect("the manager reconnects");
+    wait_connected(&m).await;
     set_priority(&m, &job, 100).await;
     sent.push(100);
     let mut after = Vec::new();
