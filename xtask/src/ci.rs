@@ -8,6 +8,7 @@ pub(crate) fn run_step(name: &str, step: impl FnOnce() -> Result<(), String>) ->
 }
 
 pub(crate) fn run() -> Result<(), String> {
+    run_step("packages", || crate::packages::ensure(crate::packages::NEEDED))?;
     run_step("fmt", || exec(cargo().args(["fmt", "--all", "--", "--check"])))?;
     run_step("clippy", || {
         exec(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))

@@ -10,8 +10,9 @@
 //!   [`Manager::in_memory`]). Its methods live one file per concept: `jobs.rs`
 //!   ([`Manager::submit_job`], [`Manager::set_job_priority`], ...), `tasks.rs`,
 //!   `scheduler.rs`, `failures.rs` (soft failures and job blocklists), `sleep_schedules.rs`,
-//!   `workers.rs`,
-//!   `worker_tags.rs`, `last_rendered.rs`, `task_logs.rs`.
+//!   `workers.rs`, `worker_tags.rs`, `last_rendered.rs`, `task_logs.rs`, and
+//!   `farm_status.rs` ([`Manager::farm_status`], recomputed after every job or worker
+//!   update and broadcast when it changes).
 //! - [`Storage`]: where state is kept: [`InMemoryStorage`] or [`SqliteStorage`]
 //!   (`storage/`).
 //! - [`router`]: every REST route, Flamenco's paths, on top of a [`Manager`] (`http/`).
@@ -35,6 +36,7 @@
 mod clock;
 mod error;
 mod failures;
+mod farm_status;
 mod http;
 pub mod job_types;
 mod jobs;
@@ -82,6 +84,8 @@ struct Inner {
     options: Options,
     /// Serialises read-change-store-broadcast sequences (see [`Manager::change`]).
     writes: tokio::sync::Mutex<()>,
+    /// The farm's status as last computed (`farm_status.rs`).
+    farm_status: std::sync::Mutex<broadcast_core::FarmStatus>,
 }
 
 impl std::fmt::Debug for Manager {
@@ -108,6 +112,7 @@ impl Manager {
                 notifier: Notifier::new(broadcaster),
                 options,
                 writes: tokio::sync::Mutex::new(()),
+                farm_status: std::sync::Mutex::new(farm_status::INITIAL),
             }),
         }
     }
@@ -150,8 +155,18 @@ impl Manager {
         Ok((value, order))
     }
 
-    /// Sends `notification`; a failure is logged, never returned (see the crate docs).
+    /// Sends `notification`, then the farm's status if a job or worker change altered it;
+    /// a failure is logged, never returned (see the crate docs).
     async fn send(&self, notification: Notification) {
+        let affects_farm_status = Self::affects_farm_status(&notification);
+        self.send_now(notification).await;
+        if affects_farm_status {
+            self.refresh_farm_status().await;
+        }
+    }
+
+    /// Sends `notification`; a failure is logged, never returned (see the crate docs).
+    async fn send_now(&self, notification: Notification) {
         let lost: Vec<String> =
             notification.deliveries().iter().map(|d| format!("{} to {}", d.update.event(), d.room)).collect();
         if let Err(error) = self.inner.notifier.send(notification).await {

@@ -8,6 +8,7 @@
 mod bad_input;
 mod body_limits;
 mod failures;
+mod farm_status;
 mod flows;
 mod jobs;
 mod last_rendered;

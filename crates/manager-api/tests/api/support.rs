@@ -126,13 +126,16 @@ impl Setup {
         Setup { storage, manager }
     }
 
-    /// The manager under test: the same state, broadcasting to `mock`.
+    /// The manager under test: the same state, broadcasting to `mock`. The farm's status,
+    /// which a new manager computes afresh on its first job or worker update, may go to
+    /// `FarmStatus` besides what the test expects; its own tests are in `farm_status.rs`.
     pub(crate) fn with_mock(&self, mock: MockBroadcaster) -> Manager {
-        Manager::new(self.storage.clone(), Arc::new(mock))
+        self.with_mock_and(mock, Options::default())
     }
 
-    /// The manager under test with `options`: the same state, broadcasting to `mock`.
-    pub(crate) fn with_mock_and(&self, mock: MockBroadcaster, options: Options) -> Manager {
+    /// [`Setup::with_mock`] with `options`.
+    pub(crate) fn with_mock_and(&self, mut mock: MockBroadcaster, options: Options) -> Manager {
+        mock.expect_broadcast().withf(|room, _| *room == Room::FarmStatus).returning(|_, _| Ok(()));
         Manager::with_options(self.storage.clone(), Arc::new(mock), options)
     }
 

@@ -7,13 +7,6 @@ use serde_json::{Value, json};
 
 use crate::support::*;
 
-/// A 1x1 PNG, as a worker would send a render.
-const ONE_PIXEL_PNG: [u8; 70] = [
-    137, 80, 78, 71, 13, 10, 26, 10, 0, 0, 0, 13, 73, 72, 68, 82, 0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 31,
-    21, 196, 137, 0, 0, 0, 13, 73, 68, 65, 84, 120, 218, 99, 100, 248, 207, 80, 15, 0, 3, 134, 1, 128, 90,
-    52, 125, 107, 0, 0, 0, 0, 73, 69, 78, 68, 174, 66, 96, 130,
-];
-
 /// Everything the web app can read of the farm, for comparing before and after.
 async fn snapshot(api: &Api) -> Value {
     let jobs = api.json("/api/v3/jobs").await;
@@ -69,7 +62,7 @@ async fn a_restart_keeps_jobs_tasks_workers_tags_logs_and_images() {
     let task_id = task["uuid"].as_str().expect("uuid").to_owned();
     let update = json!({"taskStatus": "active", "activity": "echoing", "log": "größer ✓\nline two\n"});
     api.ok(&format!("/api/v3/worker/task/{task_id}"), Some(&worker), update).await;
-    let png = ONE_PIXEL_PNG.to_vec();
+    let png = test_support::ONE_PIXEL_PNG.to_vec();
     let res = http()
         .post(format!("{}/api/v3/worker/task/{task_id}/output-produced", m.url()))
         .basic_auth(&worker.0, Some(SECRET))
