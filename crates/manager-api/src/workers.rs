@@ -11,7 +11,7 @@ use crate::schema::{
     TaskSummary, WorkerDetails, WorkerRegistration, WorkerSignOn, WorkerStateChange, WorkerSummary,
     WorkerTask,
 };
-use crate::{Error, Manager, Storage, now};
+use crate::{Error, Manager, Storage, now, scheduled_status};
 
 /// Compares two secrets in time that depends only on their lengths, so a wrong guess
 /// does not tell how much of it was right.
@@ -130,7 +130,8 @@ impl Manager {
     }
 
     /// The worker signs on: its metadata is updated, it becomes `starting`, and it is told
-    /// which status to go to (the pending status change, or `awake`).
+    /// which status to go to: the pending status change, or else what its sleep schedule
+    /// wants now (`awake` without one), as Flamenco does.
     pub async fn sign_on(
         &self,
         worker_id: Uuid,
@@ -156,7 +157,11 @@ impl Manager {
                 Ok((worker, previous))
             })
             .await?;
-        let status_requested = worker.status_change.map_or(WorkerStatus::Awake, |change| change.status);
+        let scheduled = || {
+            let now = self.options().clock.local_now();
+            worker.sleep_schedule.as_ref().map_or(WorkerStatus::Awake, |s| scheduled_status(s, now))
+        };
+        let status_requested = worker.status_change.map_or_else(scheduled, |change| change.status);
         self.send(notify::worker_updated(worker.to_update(Some(previous)))).await;
         Ok(WorkerStateChange { status_requested })
     }

@@ -205,3 +205,19 @@ async fn a_schedule_set_during_its_sleep_time_applies_at_once_but_not_to_offline
     post(schedule_url(worker_id)).json(inactive).send(&manager).await.assert_status(StatusCode::NO_CONTENT);
     assert_eq!(asked(&recorder).last().unwrap(), "awake", "an inactive schedule wants it awake");
 }
+
+#[tokio::test]
+async fn a_worker_signing_on_during_its_sleep_time_is_told_to_sleep() {
+    let clock = Arc::new(ManualClock::new(monday(23, 0)));
+    let (manager, _recorder) = with_clock(clock.clone());
+    let worker = manager.register_worker(registration("night"), String::new()).await.unwrap();
+    let body = json!({"is_active": true, "days_of_week": "", "start_time": "22:00", "end_time": "23:59"});
+    post(schedule_url(worker.id)).json(body).send(&manager).await.assert_status(StatusCode::NO_CONTENT);
+    let sign_on = json!({"name": "night", "supported_task_types": ["misc"], "software_version": "3.9"});
+    let answer = post("/api/v3/worker/sign-on").worker(&worker).json(sign_on.clone()).send(&manager).await;
+    answer.assert_status(StatusCode::OK);
+    assert_eq!(answer.json(), json!({"status_requested": "asleep"}));
+    clock.set(monday(12, 0));
+    let answer = post("/api/v3/worker/sign-on").worker(&worker).json(sign_on).send(&manager).await;
+    assert_eq!(answer.json(), json!({"status_requested": "awake"}), "outside its sleep time");
+}
