@@ -33,11 +33,13 @@ async fn main() -> ExitCode {
     }
 }
 
-/// Applies the workers' sleep schedules once a minute (the first time at start), as
-/// Flamenco's sleep scheduler does. A failed check is logged; the next one tries again.
+/// Applies the workers' sleep schedules once a minute (the first time two seconds after
+/// start, out of the way of starting up), as Flamenco's sleep scheduler does. A failed
+/// check is logged; the next one tries again.
 fn spawn_sleep_scheduler(manager: Manager) {
     tokio::spawn(async move {
-        let mut minutes = tokio::time::interval(std::time::Duration::from_secs(60));
+        let first = tokio::time::Instant::now() + std::time::Duration::from_secs(2);
+        let mut minutes = tokio::time::interval_at(first, std::time::Duration::from_secs(60));
         minutes.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             minutes.tick().await;
