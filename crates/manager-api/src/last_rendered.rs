@@ -81,18 +81,9 @@ impl Manager {
         Ok(())
     }
 
-    /// The newest image of any job, with its job, if there is one.
-    pub fn newest_last_rendered(&self) -> Result<Option<(Uuid, LastRenderedImage)>, Error> {
-        let storage = self.storage();
-        let mut newest: Option<(Uuid, LastRenderedImage)> = None;
-        for job in storage.jobs()? {
-            if let Some(image) = storage.last_rendered(job.id)?
-                && newest.as_ref().is_none_or(|(_, n)| image.received > n.received)
-            {
-                newest = Some((job.id, image));
-            }
-        }
-        Ok(newest)
+    /// The job whose image arrived last, if any job has one.
+    pub fn newest_last_rendered(&self) -> Result<Option<Uuid>, Error> {
+        Ok(self.storage().newest_last_rendered()?)
     }
 
     /// The newest image of the job `job_id`, if it has one.

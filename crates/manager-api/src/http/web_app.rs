@@ -49,7 +49,7 @@ async fn job_type(
 /// `GET /api/v3/jobs/last-rendered`: the `JobLastRenderedImageInfo` of the newest image
 /// of any job, or 204 when there is none.
 async fn newest_last_rendered(State(manager): State<Manager>) -> Result<Response, Error> {
-    Ok(json_or_no_content(manager.newest_last_rendered()?.map(|(job_id, _)| image_info(job_id))))
+    Ok(json_or_no_content(manager.newest_last_rendered()?.map(image_info)))
 }
 
 /// `GET /api/v3/jobs/{job_id}/what-would-delete-do`: the `JobDeletionInfo`.

@@ -196,6 +196,15 @@ impl Storage for InMemoryStorage {
         Ok(self.read().last_rendered.get(&job_id).cloned())
     }
 
+    fn newest_last_rendered(&self) -> StorageResult<Option<Uuid>> {
+        Ok(self
+            .read()
+            .last_rendered
+            .iter()
+            .max_by_key(|(_, image)| image.received)
+            .map(|(job_id, _)| *job_id))
+    }
+
     fn put_last_rendered(&self, job_id: Uuid, image: LastRenderedImage) -> StorageResult<()> {
         self.write().last_rendered.insert(job_id, image);
         Ok(())

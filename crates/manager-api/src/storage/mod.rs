@@ -88,6 +88,8 @@ pub trait Storage {
 
     /// The newest image rendered for the job `job_id`.
     fn last_rendered(&self, job_id: Uuid) -> StorageResult<Option<LastRenderedImage>>;
+    /// The job whose last-rendered image arrived last, if any job has one.
+    fn newest_last_rendered(&self) -> StorageResult<Option<Uuid>>;
     /// Keeps `image` as the newest of the job `job_id`, dropping the one before.
     fn put_last_rendered(&self, job_id: Uuid, image: LastRenderedImage) -> StorageResult<()>;
 

@@ -184,14 +184,23 @@ fn check_store(store: &impl Storage) {
     assert_eq!(store.read_task_log(c.id, t1.id, 1000).unwrap().as_deref(), Some(&b""[..]));
     assert_eq!(store.task_log_size(c.id, t2.id).unwrap(), None);
 
-    // Last-rendered images: the newest's thumbnails replace the ones before.
+    // Last-rendered images: the newest's thumbnails replace the ones before; the job whose
+    // image came last is known.
     assert_eq!(store.last_rendered(c.id).unwrap(), None);
+    assert_eq!(store.newest_last_rendered().unwrap(), None);
     let first = image(t1, "first");
     atomically(store, |s| s.put_last_rendered(c.id, first.clone()));
     assert_eq!(store.last_rendered(c.id).unwrap(), Some(first));
     let second = image(t2, "second");
     atomically(store, |s| s.put_last_rendered(c.id, second.clone()));
     assert_eq!(store.last_rendered(c.id).unwrap(), Some(second));
+    let other_job = image(&tasks[2], "other job");
+    atomically(store, |s| s.put_last_rendered(b.id, other_job.clone()));
+    assert_eq!(store.newest_last_rendered().unwrap(), Some(b.id));
+    let mut earlier = image(t1, "earlier");
+    earlier.received = other_job.received - chrono::Duration::seconds(5);
+    atomically(store, |s| s.put_last_rendered(a.id, earlier.clone()));
+    assert_eq!(store.newest_last_rendered().unwrap(), Some(b.id), "by arrival time, not by order stored");
 
     // Job blocklists: in the order added, once each; they go with their job or worker.
     let w3 = worker("w3");

@@ -91,6 +91,9 @@ impl Storage for Failing {
     fn last_rendered(&self, job_id: Uuid) -> StorageResult<Option<LastRenderedImage>> {
         self.inner.last_rendered(job_id)
     }
+    fn newest_last_rendered(&self) -> StorageResult<Option<Uuid>> {
+        self.inner.newest_last_rendered()
+    }
     fn put_last_rendered(&self, _job_id: Uuid, _image: LastRenderedImage) -> StorageResult<()> {
         Err(self.refuse())
     }

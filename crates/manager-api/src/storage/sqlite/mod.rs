@@ -278,6 +278,9 @@ macro_rules! storage_methods {
         fn last_rendered(&self, job_id: Uuid) -> StorageResult<Option<LastRenderedImage>> {
             self.read(|c| c.last_rendered(job_id))
         }
+        fn newest_last_rendered(&self) -> StorageResult<Option<Uuid>> {
+            self.read(|c| c.newest_last_rendered())
+        }
         fn put_last_rendered(&self, job_id: Uuid, image: LastRenderedImage) -> StorageResult<()> {
             self.write(|c| c.put_last_rendered(job_id, &image))
         }

@@ -416,6 +416,17 @@ impl Conn<'_> {
         Ok(Some(image))
     }
 
+    /// Compared in Rust: the stored text of two times need not sort as the times do.
+    pub(super) fn newest_last_rendered(&self) -> StorageResult<Option<Uuid>> {
+        let all = self.all(
+            "SELECT job_uuid, received FROM last_rendered",
+            [],
+            |row| Ok((uuid(row, "job_uuid")?, row.get::<_, broadcast_core::Timestamp>("received")?)),
+            "finding the newest last-rendered image",
+        )?;
+        Ok(all.into_iter().max_by_key(|(_, received)| *received).map(|(job_id, _)| job_id))
+    }
+
     pub(super) fn put_last_rendered(&self, job_id: Uuid, image: &LastRenderedImage) -> StorageResult<()> {
         for ((file_name, _, _), bytes) in THUMBNAILS.into_iter().zip(&image.thumbnails) {
             self.files.replace(&JobFile::LastRendered { job_id, file_name }, bytes)?;
