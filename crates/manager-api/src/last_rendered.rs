@@ -63,11 +63,8 @@ impl Manager {
         // Checked before the work of decoding, and again when storing.
         assigned(self.storage().task(task_id)?)?;
         let format = if media_type == "image/png" { ImageFormat::Png } else { ImageFormat::Jpeg };
-        let made = tokio::task::spawn_blocking(move || thumbnails::make(format, &bytes)).await;
-        let thumbnails = made.map_err(|e| {
-            tracing::warn!(error = %e, task = %task_id, "making thumbnails of a last-rendered image failed");
-            Error::invalid("the image cannot be read")
-        })??;
+        let made = thumbnails::make_off_the_request_path(format, bytes).await;
+        let thumbnails = made?;
         let (update, _order) = self
             .change(|storage| {
                 let task = assigned(storage.task(task_id)?)?;

@@ -69,7 +69,7 @@ pub use scheduler::Scheduled;
 pub use sleep_schedules::{next_check, scheduled_status};
 pub use storage::{InMemoryStorage, JobFile, OpenError, SqliteStorage, Storage, StorageError, StorageResult};
 pub use task_logs::{LOG_TAIL_BYTES, cut_tail};
-pub use thumbnails::MAX_SIDE;
+pub use thumbnails::{MAX_SIDE, THUMBNAILS_AT_ONCE};
 
 /// The manager's services over one [`Storage`] and one [`Broadcaster`]. Cheap to clone:
 /// clones share everything.

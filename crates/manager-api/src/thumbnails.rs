@@ -2,7 +2,9 @@
 //! the PNG or JPEG it was sent as, fit in each box, encoded as JPEG.
 //!
 //! This is CPU work of up to a second for a large render, so the service runs it on
-//! tokio's blocking pool (`spawn_blocking`), never on the threads that answer requests.
+//! tokio's blocking pool (`spawn_blocking`), never on the threads that answer requests, and
+//! at most [`THUMBNAILS_AT_ONCE`] images at a time: a decoded image may take up to `image`'s default
+//! allocation limit (512 MiB), so more uploads wait for their turn instead of taking memory.
 //! An image that cannot be decoded, or whose size is beyond [`MAX_SIDE`] pixels a side, is
 //! refused as invalid; a decoder that panics on it is caught the same way.
 
@@ -21,6 +23,25 @@ pub const MAX_SIDE: u32 = 16_384;
 
 /// JPEG quality of the thumbnails.
 const QUALITY: u8 = 85;
+
+/// Images whose thumbnails are made at the same time; more wait (asynchronously).
+pub const THUMBNAILS_AT_ONCE: usize = 2;
+
+static TURNS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(THUMBNAILS_AT_ONCE);
+
+/// [`make`] on the blocking pool, when it is this image's turn (see the module docs). A
+/// decoder that panics is answered as an image that cannot be read, and logged.
+pub(crate) async fn make_off_the_request_path(
+    format: ImageFormat,
+    bytes: Bytes,
+) -> Result<Vec<Bytes>, Error> {
+    // The semaphore is never closed, so acquiring only waits.
+    let _turn = TURNS.acquire().await.map_err(|_| Error::invalid("the image cannot be read now"))?;
+    tokio::task::spawn_blocking(move || make(format, &bytes)).await.map_err(|e| {
+        tracing::warn!(error = %e, "making thumbnails of a last-rendered image failed");
+        Error::invalid("the image cannot be read")
+    })?
+}
 
 /// The thumbnails of `bytes`, an image in `format` (PNG or JPEG), in [`THUMBNAILS`] order.
 pub(crate) fn make(format: ImageFormat, bytes: &[u8]) -> Result<Vec<Bytes>, Error> {
@@ -101,6 +122,22 @@ mod tests {
             let Err(Error::Invalid(message)) = make(format, &bytes) else { panic!("{format:?} refused") };
             assert!(message.starts_with("the image cannot be read"), "{message}");
         }
+    }
+
+    /// With every turn taken, another image waits (its future stays pending) until one is
+    /// given back.
+    #[tokio::test]
+    async fn images_wait_for_their_turn() {
+        let taken = TURNS.acquire_many(THUMBNAILS_AT_ONCE as u32).await.unwrap();
+        let waiting = make_off_the_request_path(ImageFormat::Png, png(8, 8).into());
+        tokio::pin!(waiting);
+        tokio::select! {
+            biased;
+            _ = &mut waiting => panic!("made while every turn was taken"),
+            () = std::future::ready(()) => {}
+        }
+        drop(taken);
+        assert_eq!(waiting.await.unwrap().len(), THUMBNAILS.len());
     }
 
     #[test]
