@@ -18,55 +18,29 @@
 //! [`BroadcastError::Undelivered`]. The client reconnects with a fresh membership and
 //! re-subscribes, as Flamenco's frontend does, so it never shows a state with silently
 //! missing updates. A long-polling client has no connection of its own to cut: its next
-//! request is refused instead (see `Guard::close` in the guard module), which makes
+//! request is refused instead (see `Guard::close` in the shared module), which makes
 //! socket.io-client drop the session and connect anew.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use async_trait::async_trait;
-use axum::extract::ConnectInfo;
 use broadcast_core::{BroadcastError, Broadcaster, Room, Update};
 use futures_util::FutureExt;
 use socketioxide::SocketIo;
-use socketioxide::extract::SocketRef;
 use socketioxide_core::Sid;
 
-use crate::adapter::{GuardedAdapter, Outcomes};
-use crate::guard::Guard;
-use crate::transport::{Kill, Peer};
-use crate::{Config, metrics};
+use crate::adapter::GuardedAdapter;
+use crate::metrics;
+use crate::shared::{Shared, remote_addr};
+use crate::transport::Kill;
 
 /// Broadcasts to the rooms of one socketioxide server. Cheap to clone.
 #[derive(Clone)]
 pub struct SocketIoBroadcaster {
     pub(crate) io: SocketIo<GuardedAdapter>,
     pub(crate) shared: Arc<Shared>,
-}
-
-/// What every handler of every socket shares.
-pub(crate) struct Shared {
-    pub(crate) config: Config,
-    /// Serialises deliveries so that every room has one order. Held only while queueing.
-    order: Mutex<()>,
-    /// Where the adapter records what each broadcast reached.
-    outcomes: Arc<Outcomes>,
-    pub(crate) guard: Guard,
-    /// Sockets evicted for a full queue since the start.
-    pub(crate) evicted: AtomicUsize,
-}
-
-impl Shared {
-    pub(crate) fn new(config: Config, outcomes: Arc<Outcomes>) -> Self {
-        Shared {
-            config,
-            order: Mutex::new(()),
-            outcomes,
-            guard: Guard::default(),
-            evicted: AtomicUsize::new(0),
-        }
-    }
 }
 
 impl std::fmt::Debug for SocketIoBroadcaster {
@@ -163,7 +137,7 @@ impl SocketIoBroadcaster {
 
     /// The kill switch of the TCP connection socket `sid`'s websocket runs on, if it has one.
     fn kill_switch(&self, sid: Sid) -> Option<Kill> {
-        socket_kill_switch(&self.shared, &self.io.get_socket(sid)?)
+        self.shared.kill_switch(&self.io.get_socket(sid)?)
     }
 
     /// How many sockets are connected: one atomic read, counted as sockets connect and
@@ -202,29 +176,9 @@ impl SocketIoBroadcaster {
     }
 }
 
-/// The peer's address, when the server was started with [`Peer`] connect info.
-pub(crate) fn remote_addr(socket: &SocketRef<GuardedAdapter>) -> String {
-    let parts = &socket.req_parts().extensions;
-    if let Some(ConnectInfo(peer)) = parts.get::<ConnectInfo<Peer>>() {
-        peer.addr.to_string()
-    } else if let Some(ConnectInfo(addr)) = parts.get::<ConnectInfo<std::net::SocketAddr>>() {
-        addr.to_string()
-    } else {
-        "unknown".to_owned()
-    }
-}
-
 #[async_trait]
 impl Broadcaster for SocketIoBroadcaster {
     async fn broadcast(&self, room: Room, update: &Update) -> Result<(), BroadcastError> {
         self.deliver(room, update)
     }
-}
-
-/// The kill switch of the TCP connection `socket`'s websocket runs on, if it has one.
-pub(crate) fn socket_kill_switch(shared: &Shared, socket: &SocketRef<GuardedAdapter>) -> Option<Kill> {
-    shared.guard.upgraded(&socket.id.to_string()).or_else(|| {
-        let handshake = socket.req_parts().extensions.get::<ConnectInfo<Peer>>().map(|c| c.0.kill.clone());
-        handshake.filter(|_| socket.transport_type() == socketioxide::TransportType::Websocket)
-    })
 }

@@ -48,6 +48,7 @@ mod guard;
 mod messages;
 mod metrics;
 mod origin;
+mod shared;
 pub mod transport;
 
 use std::sync::Arc;
@@ -58,8 +59,8 @@ pub use config::Config;
 pub use metrics::describe as describe_metrics;
 pub use origin::origin_allowed;
 
-use broadcaster::Shared;
 use messages::Dispatcher;
+use shared::Shared;
 use socketioxide::handler::ConnectHandler;
 
 /// The Socket.IO server's HTTP side: mount it on the router that serves the REST API.

@@ -26,7 +26,6 @@ mod report;
 mod scenarios;
 mod servers;
 
-use std::path::PathBuf;
 use std::process::Command;
 use std::time::Instant;
 
@@ -35,7 +34,7 @@ use report::{Results, Table, broken_correctness};
 use scenarios::{Scenario, scenarios};
 use servers::{Bins, Peer, can_pin, run_one};
 
-use crate::util::{cargo, exec, project_root};
+use crate::util::{cargo, exec, project_root, target_dir};
 
 pub(crate) fn run(args: Args) -> Result<(), String> {
     let opts = args.resolve()?;
@@ -50,9 +49,7 @@ pub(crate) fn run(args: Args) -> Result<(), String> {
         None => None,
     };
     let root = project_root();
-    let target =
-        std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"));
-    let target = if target.is_relative() { root.join(target) } else { target };
+    let target = target_dir()?;
     exec(cargo().args(["build", "--release", "-p", "manager", "-p", "loadgen", "-p", "ceiling-probe"]))?;
     let bench_dir = root.join("tests/bench");
     if opts.peers.contains(&Peer::Node) {
@@ -62,7 +59,7 @@ pub(crate) fn run(args: Args) -> Result<(), String> {
                 .current_dir(&bench_dir),
         )?;
     }
-    let out_dir = root.join("target/bench");
+    let out_dir = target.join("bench");
     let log_dir = out_dir.join("logs");
     std::fs::create_dir_all(&log_dir).map_err(|e| format!("{}: {e}", log_dir.display()))?;
     let pinned = can_pin();
