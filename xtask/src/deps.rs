@@ -22,6 +22,11 @@ const RULES: &[Rule] = &[
         forbidden: &["socketioxide", "engineioxide", "broadcast-socketio"],
         why: "manager-api never names a transport; it takes an Arc<dyn Broadcaster>",
     },
+    Rule {
+        krate: "broadcast-redis",
+        forbidden: &["socketioxide", "engineioxide", "broadcast-socketio", "manager-api", "axum"],
+        why: "the Redis relay depends on broadcast-core and a Redis client only; it knows no transport and no service",
+    },
 ];
 
 pub(crate) fn run() -> Result<(), String> {
