@@ -35,3 +35,29 @@ impl RedisConfig {
         }
     }
 }
+
+/// Checks a Redis URL as a command-line flag's value parser: `redis://HOST:PORT[/DB]`, or
+/// `redis+unix:///PATH` for a unix socket. Nothing is connected to.
+pub fn check_url(text: &str) -> Result<String, String> {
+    if !(text.starts_with("redis://") || text.starts_with("redis+unix://") || text.starts_with("unix://")) {
+        return Err("must start with redis:// (e.g. redis://127.0.0.1:6379) or redis+unix://".to_owned());
+    }
+    redis::Client::open(text).map(|_| text.to_owned()).map_err(|e| format!("is not a usable Redis URL: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_url;
+
+    #[test]
+    fn urls_name_a_redis_server() {
+        assert_eq!(check_url("redis://127.0.0.1:6379"), Ok("redis://127.0.0.1:6379".to_owned()));
+        assert_eq!(
+            check_url("redis://redis.internal:7000/2"),
+            Ok("redis://redis.internal:7000/2".to_owned())
+        );
+        assert!(check_url("127.0.0.1:6379").unwrap_err().contains("must start with redis://"));
+        assert!(check_url("http://127.0.0.1:6379").unwrap_err().contains("must start with redis://"));
+        assert!(check_url("redis://host:port").unwrap_err().contains("not a usable Redis URL"));
+    }
+}

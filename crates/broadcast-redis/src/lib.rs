@@ -44,7 +44,7 @@ use async_trait::async_trait;
 use broadcast_core::{BroadcastError, Broadcaster, Room, Update};
 use tokio::sync::{mpsc, watch};
 
-pub use config::RedisConfig;
+pub use config::{RedisConfig, check_url};
 pub use metrics::describe as describe_metrics;
 pub use queue::Status;
 use stream::Entry;

@@ -4,7 +4,8 @@
 //! [`RedisBroadcaster::broadcast`](crate::RedisBroadcaster) only puts the update in a
 //! bounded queue and returns: it never waits for Redis, so a REST request that caused an
 //! update is never held up by it. One task drains the queue and writes what it finds as one
-//! `MULTI`/`EXEC` batch of `XADD`s, so the batch is in the stream whole or not at all. An
+//! `MULTI`/`EXEC` batch of `XADD`s, so the batch is in the stream whole or not at all; a
+//! batch that finds the connection dropped is tried once more on a new connection. An
 //! update that cannot be published (the queue is full, or Redis refused the batch or could
 //! not be reached) is logged at `warn` and counted in
 //! `webupdates_redis_unpublished_total`; its sequence number is skipped, so every node
@@ -80,7 +81,13 @@ pub(crate) async fn publish(
                 .arg(&entry.fields()[..])
                 .ignore();
         }
-        match pipe.query_async::<()>(&mut redis).await {
+        let mut result = pipe.query_async::<()>(&mut redis).await;
+        if result.as_ref().is_err_and(|e| e.is_unrecoverable_error() || e.is_io_error()) {
+            // A connection that dropped while idle fails the first command and reconnects;
+            // the second try waits for the new connection.
+            result = pipe.query_async::<()>(&mut redis).await;
+        }
+        match result {
             Ok(()) => metrics::published(batch.len()),
             Err(e) => {
                 metrics::unpublished("redis_error", batch.len());

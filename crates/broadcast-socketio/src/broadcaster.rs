@@ -29,6 +29,7 @@ use async_trait::async_trait;
 use broadcast_core::{BroadcastError, Broadcaster, Room, Update};
 use futures_util::FutureExt;
 use socketioxide::SocketIo;
+use socketioxide::extract::SocketRef;
 use socketioxide_core::Sid;
 
 use crate::adapter::GuardedAdapter;
@@ -108,21 +109,37 @@ impl SocketIoBroadcaster {
         }
     }
 
-    /// Takes socket `sid` out of every room and closes its transport, so it reconnects.
+    /// Takes socket `sid` out of every room and closes its transport, so it reconnects;
+    /// counted as an eviction.
     pub(crate) fn evict(&self, sid: Sid, why: &str) {
         let Some(socket) = self.io.get_socket(sid) else { return };
-        socket.leave_all();
-        let remote = remote_addr(&socket);
-        let kill = self.kill_switch(sid);
         self.shared.evicted.fetch_add(1, Ordering::Relaxed);
         metrics::overflow_disconnect();
+        self.close_transport(&socket, why, tracing::Level::WARN);
+    }
+
+    /// Takes `socket` out of every room and closes its transport, without a Socket.IO
+    /// disconnect, so the client reconnects; logged at `level`.
+    fn close_transport(&self, socket: &SocketRef<GuardedAdapter>, why: &str, level: tracing::Level) {
+        socket.leave_all();
+        let (sid, remote) = (socket.id, remote_addr(socket));
+        let kill = self.shared.kill_switch(socket);
+        let warn = level == tracing::Level::WARN;
         match kill {
             Some(kill) => {
-                tracing::warn!(%sid, %remote, why, "disconnecting a client: closing its transport so it reconnects and resyncs");
+                if warn {
+                    tracing::warn!(%sid, %remote, why, "disconnecting a client: closing its transport so it reconnects and resyncs");
+                } else {
+                    tracing::debug!(%sid, %remote, why, "disconnecting a client: closing its transport so it reconnects and resyncs");
+                }
                 kill.kill();
             }
             None if socket.transport_type() == socketioxide::TransportType::Polling => {
-                tracing::warn!(%sid, %remote, why, "disconnecting a long-polling client: refusing its next request so it reconnects and resyncs");
+                if warn {
+                    tracing::warn!(%sid, %remote, why, "disconnecting a long-polling client: refusing its next request so it reconnects and resyncs");
+                } else {
+                    tracing::debug!(%sid, %remote, why, "disconnecting a long-polling client: refusing its next request so it reconnects and resyncs");
+                }
                 self.shared.guard.close(&sid.to_string());
             }
             None => tracing::warn!(
@@ -133,6 +150,43 @@ impl SocketIoBroadcaster {
                  TrackedListener); the heartbeat timeout will drop it"
             ),
         }
+    }
+
+    /// Closes every client's connection at the transport level (no Socket.IO disconnect),
+    /// so each reconnects, subscribes again and refetches: for when this server may have
+    /// missed updates, e.g. it lost the Redis server that shares them. Logged at `warn` once
+    /// and counted in `webupdates_restarted_sockets_total`.
+    pub fn restart_all(&self, why: &str) {
+        let sockets = self.io.sockets();
+        tracing::warn!(
+            count = sockets.len(),
+            why,
+            "closing every client's connection so they reconnect and refetch"
+        );
+        metrics::restarted(sockets.len());
+        for socket in &sockets {
+            self.close_transport(socket, why, tracing::Level::DEBUG);
+        }
+    }
+
+    /// Refuses new clients with `503` while `unready` gives a reason (`None` welcomes them
+    /// again); connected clients are not touched. For a server that does not receive every
+    /// update now, so that a load balancer sends new clients elsewhere.
+    pub fn set_ready(&self, unready: Option<&str>) {
+        *self.shared.unready.lock().unwrap_or_else(|p| p.into_inner()) = unready.map(str::to_owned);
+    }
+
+    /// `Ok` while new clients are welcome, else why not: a readiness check's answer.
+    pub fn readiness(&self) -> Result<(), String> {
+        self.shared.unready().map_or(Ok(()), Err)
+    }
+
+    /// Sends clients' `/chat` messages through `relay` instead of straight to this server's
+    /// `Chat` room, so that they reach `Chat` on every server that shares updates (the relay
+    /// delivers them back here). A relay whose `broadcast` is not complete at its first poll
+    /// (broadcast-redis's is) is awaited on a spawned task. Set once; later calls are ignored.
+    pub fn relay_chat_through(&self, relay: Arc<dyn Broadcaster>) {
+        let _ = self.shared.chat_relay.set(relay);
     }
 
     /// The kill switch of the TCP connection socket `sid`'s websocket runs on, if it has one.

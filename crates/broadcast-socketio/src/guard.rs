@@ -2,7 +2,7 @@
 //! which TCP connection carries each upgraded websocket.
 //!
 //! A refused handshake gets a plain HTTP answer (`403` for a foreign origin, `503` when the
-//! server is full) with a JSON `{code, message}` body; socket.io clients report it as a
+//! server is full or not ready, see `SocketIoBroadcaster::set_ready`) with a JSON `{code, message}` body; socket.io clients report it as a
 //! `connect_error` and retry with their usual back-off. A long-polling packet declared larger
 //! than `max_payload` gets `413`, is logged and counted, and its session is closed so the
 //! client connects anew. Requests that are not for `/socket.io/` pass through untouched.
@@ -37,6 +37,13 @@ pub(crate) async fn check(State(shared): State<Arc<Shared>>, request: Request, n
         }
     }
     let sid = request.uri().query().and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("sid=")));
+    if sid.is_none()
+        && let Some(why) = shared.unready()
+    {
+        tracing::debug!(why, "refused a Socket.IO connection: not ready");
+        metrics::refused("not_ready");
+        return refuse(StatusCode::SERVICE_UNAVAILABLE, &format!("not ready: {why}; try again later"));
+    }
     match sid {
         None if guard.connected.load(Ordering::Acquire) >= config.max_connections => {
             tracing::warn!(

@@ -4,9 +4,10 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::AtomicUsize;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use axum::extract::ConnectInfo;
+use broadcast_core::Broadcaster;
 use socketioxide::extract::SocketRef;
 
 use crate::Config;
@@ -23,6 +24,12 @@ pub(crate) struct Shared {
     pub(crate) guard: Guard,
     /// Sockets evicted for a full queue since the start.
     pub(crate) evicted: AtomicUsize,
+    /// Why new clients are refused now (the node does not receive every update); `None`
+    /// while they are welcome.
+    pub(crate) unready: Mutex<Option<String>>,
+    /// Where clients' chat messages go instead of straight to the local `Chat` room, when
+    /// the updates are shared with other processes.
+    pub(crate) chat_relay: OnceLock<Arc<dyn Broadcaster>>,
 }
 
 impl Shared {
@@ -33,7 +40,14 @@ impl Shared {
             outcomes,
             guard: Guard::default(),
             evicted: AtomicUsize::new(0),
+            unready: Mutex::new(None),
+            chat_relay: OnceLock::new(),
         }
+    }
+
+    /// Why new clients are refused now, if they are.
+    pub(crate) fn unready(&self) -> Option<String> {
+        self.unready.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     /// The kill switch of the TCP connection `socket`'s websocket runs on, if it has one.
