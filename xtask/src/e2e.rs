@@ -47,6 +47,7 @@ const SUITES: &[Suite] = &[
 ];
 
 pub(crate) fn run() -> Result<(), String> {
+    crate::system::ensure_programs(crate::ci::SYSTEM_PROGRAMS)?;
     let e2e_dir = project_root().join("tests/e2e");
     let packages: Vec<&str> = SUITES.iter().map(|s| s.package).collect();
     let mut build = cargo();
