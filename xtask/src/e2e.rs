@@ -16,8 +16,8 @@ struct Suite {
     name: &'static str,
     /// The cargo package of the server binary.
     package: &'static str,
-    /// The server's arguments; `None` for a suite that starts (and stops) the server itself,
-    /// which then gets the binary's path as `MANAGER_BIN`.
+    /// The server's arguments; `None` for a suite that starts (and stops) its servers
+    /// itself, which then gets the binaries' paths as `MANAGER_BIN` and `NODE_BIN`.
     args: Option<&'static [&'static str]>,
     /// Test files or folders, relative to `tests/e2e`.
     tests: &'static [&'static str],
@@ -44,6 +44,12 @@ const SUITES: &[Suite] = &[
         tests: &["manager"],
     },
     Suite { name: "manager restart", package: "manager", args: None, tests: &["restart"] },
+    Suite {
+        name: "manager and two nodes through Redis",
+        package: "webupdates-node",
+        args: None,
+        tests: &["scale-out"],
+    },
 ];
 
 pub(crate) fn run() -> Result<(), String> {
@@ -83,7 +89,10 @@ fn run_suite(suite: &Suite, e2e_dir: &Path, target: &Path) -> Result<(), String>
             server.stop();
             result
         }
-        None => exec(node.env("MANAGER_BIN", binary(target, suite.package))),
+        None => exec(
+            node.env("MANAGER_BIN", binary(target, "manager"))
+                .env("NODE_BIN", binary(target, "webupdates-node")),
+        ),
     };
     if result.is_err() {
         let log = std::fs::read_to_string(&log_path).unwrap_or_default();
