@@ -1,6 +1,8 @@
 //! `cargo xtask bench`: our manager against Node's socket.io 4 server (the peer, in
 //! `tests/bench`) and against the ceiling probe (pre-encoded frames, no Socket.IO), under
-//! the same load from `crates/loadgen`.
+//! the same load from `crates/loadgen`; and our manager scaled out through a real
+//! `redis-server`: alone with `--redis` (`ours-redis`, every update taking the Redis hop)
+//! and beside one `webupdates-node` with the subscribers spread over both (`spread`).
 //!
 //! The flags are in `options.rs` (`cargo xtask bench --help`). `--quick` is a smoke run of
 //! about a minute. `--baseline PATH` adds another manager binary (say, one built before a
@@ -11,7 +13,8 @@
 //!
 //! One file per concept: `servers.rs` (starting, pinning and bounding the servers and the
 //! load generator), `scenarios.rs` (what the load generator runs and which figures count),
-//! `report.rs` (the table, the targets and the JSON).
+//! `report.rs` (the table, the targets and the JSON), `scale_out.rs` (the targets of the
+//! Redis peers).
 //!
 //! Each scenario gets a freshly started server, one server at a time, the server pinned to
 //! CPU 0 and the load generator to CPU 1 (`taskset`), both with a high open-file limit.
@@ -23,6 +26,7 @@
 
 mod options;
 mod report;
+mod scale_out;
 mod scenarios;
 mod servers;
 
@@ -50,7 +54,21 @@ pub(crate) fn run(args: Args) -> Result<(), String> {
     };
     let root = project_root();
     let target = target_dir()?;
-    exec(cargo().args(["build", "--release", "-p", "manager", "-p", "loadgen", "-p", "ceiling-probe"]))?;
+    exec(cargo().args([
+        "build",
+        "--release",
+        "-p",
+        "manager",
+        "-p",
+        "webupdates-node",
+        "-p",
+        "loadgen",
+        "-p",
+        "ceiling-probe",
+    ]))?;
+    if opts.peers.iter().any(|p| matches!(p, Peer::OursRedis | Peer::Spread)) {
+        crate::system::ensure_programs(crate::ci::SYSTEM_PROGRAMS)?;
+    }
     let bench_dir = root.join("tests/bench");
     if opts.peers.contains(&Peer::Node) {
         exec(

@@ -20,8 +20,8 @@ pub(crate) struct Args {
     /// Only the scenarios whose names start with one of these, e.g. `fan-out,idle`.
     #[arg(long, value_name = "NAMES", value_delimiter = ',')]
     pub(crate) only: Vec<String>,
-    /// The servers to run, in table order [default: ours,node,ceiling, and baseline right
-    /// after ours with --baseline].
+    /// The servers to run, in table order [default: ours,node,ceiling,ours-redis,spread, and
+    /// baseline right after ours with --baseline].
     #[arg(long = "servers", value_name = "NAMES", value_delimiter = ',', value_enum)]
     pub(crate) servers: Option<Vec<Peer>>,
     /// Another manager binary (say, one built before a change) run right after ours in every
@@ -124,7 +124,10 @@ mod tests {
     #[test]
     fn a_baseline_runs_right_after_ours_wherever_ours_runs() {
         let o = parse(&["--baseline", "/tmp/manager-before"]).unwrap();
-        assert_eq!(o.peers, vec![Peer::Ours, Peer::Baseline, Peer::Node, Peer::Ceiling]);
+        assert_eq!(
+            o.peers,
+            vec![Peer::Ours, Peer::Baseline, Peer::Node, Peer::Ceiling, Peer::OursRedis, Peer::Spread]
+        );
         assert_eq!(o.baseline.as_deref(), Some(Path::new("/tmp/manager-before")));
         let o = parse(&["--servers", "ours,baseline", "--baseline", "old"]).unwrap();
         assert_eq!(o.peers, vec![Peer::Ours, Peer::Baseline]);

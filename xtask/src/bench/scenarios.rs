@@ -52,6 +52,10 @@ impl Scenario {
 pub(super) fn scenarios(quick: bool) -> Vec<Scenario> {
     let q = |full: u64, small: u64| if quick { small } else { full };
     let all: &'static [Peer] = &[Peer::Ours, Peer::Node, Peer::Ceiling];
+    // Through Redis: one process, and spread over the manager and one node.
+    let scaled: &'static [Peer] = &[Peer::Ours, Peer::Node, Peer::Ceiling, Peer::OursRedis, Peer::Spread];
+    // The Redis hop's latency, at a rate where nothing queues.
+    let hop: &'static [Peer] = &[Peer::Ours, Peer::Node, Peer::Ceiling, Peer::OursRedis];
     let socketio: &'static [Peer] = &[Peer::Ours, Peer::Node];
     let with_correctness = |mut metrics: Vec<Metric>| {
         metrics.extend(CORRECTNESS);
@@ -62,7 +66,7 @@ pub(super) fn scenarios(quick: bool) -> Vec<Scenario> {
     let mut out = vec![
         Scenario {
             name: format!("fan-out {subs} subs"),
-            peers: all,
+            peers: scaled,
             args: args(&format!(
                 "fanout --subscribers {subs} --duration {} --window 64 --text-len 300",
                 q(10, 2)
@@ -77,7 +81,7 @@ pub(super) fn scenarios(quick: bool) -> Vec<Scenario> {
         },
         Scenario {
             name: format!("fixed 50 msg/s {subs} subs"),
-            peers: all,
+            peers: hop,
             args: args(&format!(
                 "fanout --subscribers {subs} --duration {} --rate 50 --text-len 300",
                 q(10, 3)

@@ -21,10 +21,14 @@ pub(crate) enum Peer {
     Node,
     /// The ceiling probe: pre-encoded frames, no Socket.IO.
     Ceiling,
+    /// Ours with `--redis` and no other node: every update takes the Redis hop.
+    OursRedis,
+    /// Ours with `--redis` and one `webupdates-node`, the clients spread over both.
+    Spread,
 }
 
 /// The servers a run has unless `--servers` or `--baseline` says otherwise.
-pub(super) const PEERS: [Peer; 3] = [Peer::Ours, Peer::Node, Peer::Ceiling];
+pub(super) const PEERS: [Peer; 5] = [Peer::Ours, Peer::Node, Peer::Ceiling, Peer::OursRedis, Peer::Spread];
 
 impl Peer {
     /// Every server, in table order.
@@ -38,6 +42,8 @@ impl Peer {
             Peer::Baseline => "baseline",
             Peer::Node => "node",
             Peer::Ceiling => "ceiling",
+            Peer::OursRedis => "ours-redis",
+            Peer::Spread => "spread",
         }
     }
 }
@@ -84,17 +90,21 @@ pub(super) fn run_one(
     pinned: bool,
     log: &Path,
 ) -> Result<HashMap<String, f64>, String> {
-    let mut server = start_server(bins, peer, pinned.then_some(0), log)?;
+    let mut servers = start_servers(bins, peer, pinned.then_some(0), log)?;
+    let server = &mut servers.main;
     let mut args =
         vec!["--url".to_owned(), server.url.clone(), "--timeout".to_owned(), scenario.timeout_s.to_string()];
+    if let Some(node) = &servers.node {
+        args.extend(["--also-url".to_owned(), node.url.clone()]);
+    }
     args.extend(scenario.args.iter().cloned());
     if scenario.args.first().is_some_and(|a| a == "idle") {
         args.extend(["--server-pid".to_owned(), server.pid().to_string()]);
     }
     let mut cmd = launch(&bins.release.join("loadgen"), &args, pinned.then_some(1));
     let result = run_bounded(&mut cmd, Duration::from_secs(scenario.timeout_s + 30));
-    let alive = server.alive();
-    server.stop();
+    let alive = server.alive() && servers.node.as_mut().is_none_or(ServerProcess::alive);
+    drop(servers);
     let stdout = result?;
     if !alive {
         return Err(format!("the server exited during the run; log: {}", log.display()));
@@ -137,13 +147,137 @@ fn run_bounded(cmd: &mut Command, limit: Duration) -> Result<String, String> {
     if status.success() { Ok(out) } else { Err(format!("the load generator failed ({status})")) }
 }
 
-/// Starts `peer`'s server, pinned to `cpu` when given.
-fn start_server(bins: &Bins, peer: Peer, cpu: Option<u32>, log_path: &Path) -> Result<ServerProcess, String> {
-    let ping = PING_INTERVAL_S.to_string();
+/// What serves one run: the server the load generator's sender talks to, and for the
+/// scale-out peers a second server and the Redis server behind both; all stopped when
+/// dropped.
+struct Servers {
+    main: ServerProcess,
+    node: Option<ServerProcess>,
+    redis: Option<RedisServer>,
+}
+
+impl Drop for Servers {
+    fn drop(&mut self) {
+        self.main.stop();
+        if let Some(node) = &mut self.node {
+            node.stop();
+        }
+        if let Some(redis) = &mut self.redis {
+            redis.stop();
+        }
+    }
+}
+
+/// Starts what `peer` needs, every server pinned to `cpu` when given (Redis included: it
+/// is part of the serving side).
+fn start_servers(bins: &Bins, peer: Peer, cpu: Option<u32>, log_path: &Path) -> Result<Servers, String> {
+    if !matches!(peer, Peer::OursRedis | Peer::Spread) {
+        return Ok(Servers { main: start_server(bins, peer, cpu, log_path, &[])?, node: None, redis: None });
+    }
+    let redis = RedisServer::start(cpu)?;
+    let flag = ["--redis".to_owned(), redis.url()];
+    let main = start_server(bins, peer, cpu, log_path, &flag)?;
+    wait_ready(&main.url)?;
+    let node = match peer {
+        Peer::Spread => {
+            let node_log = log_path.with_extension("node.log");
+            let mut args = vec!["--listen".to_owned(), "127.0.0.1:0".to_owned()];
+            args.extend(manager_socketio_args());
+            args.extend(flag.iter().cloned());
+            let mut cmd = launch(&bins.release.join("webupdates-node"), &args, cpu);
+            cmd.env("RUST_LOG", "warn,webupdates_node=info").env("NO_COLOR", "1");
+            let node = ServerProcess::start(cmd, "webupdates-node", &node_log)?;
+            wait_ready(&node.url)?;
+            Some(node)
+        }
+        _ => None,
+    };
+    Ok(Servers { main, node, redis: Some(redis) })
+}
+
+/// The Socket.IO flags every one of our servers runs with.
+fn manager_socketio_args() -> Vec<String> {
+    ["--ping-interval", &PING_INTERVAL_S.to_string(), "--max-connections", "50000"].map(String::from).to_vec()
+}
+
+/// Waits, at most 30 s, until `url`'s `GET /ready` answers 200 (it reads from Redis).
+fn wait_ready(url: &str) -> Result<(), String> {
+    use std::io::Write;
+    let addr = url.trim_start_matches("http://");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        let answer = std::net::TcpStream::connect(addr).and_then(|mut stream| {
+            stream.set_read_timeout(Some(Duration::from_secs(2)))?;
+            stream.write_all(b"GET /ready HTTP/1.0\r\n\r\n")?;
+            let mut head = [0u8; 12];
+            stream.read_exact(&mut head)?;
+            Ok(head)
+        });
+        if answer.is_ok_and(|head| head.ends_with(b" 200")) {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Err(format!("{url} did not become ready (GET /ready) within 30 s"))
+}
+
+/// A `redis-server` for one run, on a free loopback port, saving nothing; killed when
+/// stopped.
+struct RedisServer {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl RedisServer {
+    fn start(cpu: Option<u32>) -> Result<RedisServer, String> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map_err(|e| format!("no free port for redis-server: {e}"))?
+            .port();
+        let args = ["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+            .map(String::from);
+        let child = launch(Path::new("redis-server"), &args, cpu)
+            .stdout(Stdio::null())
+            .stdin(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("could not start redis-server: {e}"))?;
+        let mut redis = RedisServer { child, port };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if Instant::now() > deadline || redis.child.try_wait().is_ok_and(|s| s.is_some()) {
+                redis.stop();
+                return Err(format!(
+                    "redis-server did not listen on port {port} (is Debian's redis-server package installed?)"
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Ok(redis)
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `peer`'s server, pinned to `cpu` when given, with `extra` arguments.
+fn start_server(
+    bins: &Bins,
+    peer: Peer,
+    cpu: Option<u32>,
+    log_path: &Path,
+    extra: &[String],
+) -> Result<ServerProcess, String> {
     let cmd = match peer {
-        Peer::Ours | Peer::Baseline => {
-            let args = ["--listen", "127.0.0.1:0", "--ping-interval", &ping, "--max-connections", "50000"]
-                .map(String::from);
+        Peer::Ours | Peer::Baseline | Peer::OursRedis | Peer::Spread => {
+            let mut args = vec!["--listen".to_owned(), "127.0.0.1:0".to_owned()];
+            args.extend(manager_socketio_args());
+            args.extend(extra.iter().cloned());
             let program = match (peer, &bins.baseline) {
                 (Peer::Baseline, Some(baseline)) => baseline.clone(),
                 (Peer::Baseline, None) => return Err("no --baseline binary".to_owned()),
