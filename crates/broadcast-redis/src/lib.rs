@@ -100,6 +100,7 @@ impl RedisBroadcaster {
         let (tx, rx) = mpsc::channel(config.queue.max(1));
         let waiting = format!("not connected to Redis at {} yet", config.url);
         (clients.set_ready)(Some(&waiting));
+        metrics::receiving(false);
         let (status_tx, status) = watch::channel(Status::NotReceiving(waiting));
         tokio::spawn(queue::publish(rx, publish, config.clone()));
         tokio::spawn(queue::receive(read, config.clone(), local, clients, status_tx));
