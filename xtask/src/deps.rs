@@ -27,6 +27,16 @@ const RULES: &[Rule] = &[
         forbidden: &["socketioxide", "engineioxide", "broadcast-socketio"],
         why: "manager-api never names a transport; it takes an Arc<dyn Broadcaster>",
     },
+    Rule {
+        krate: "broadcast-redis",
+        forbidden: &["socketioxide", "engineioxide", "broadcast-socketio", "manager-api", "axum"],
+        why: "the Redis relay depends on broadcast-core and a Redis client only; it knows no transport and no service",
+    },
+    Rule {
+        krate: "webupdates-node",
+        forbidden: &["manager-api"],
+        why: "a Socket.IO-only node is built from broadcast-socketio and broadcast-redis alone",
+    },
 ];
 
 pub(crate) fn run() -> Result<(), String> {

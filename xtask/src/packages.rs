@@ -18,8 +18,10 @@ pub(crate) struct Package {
 }
 
 /// Every system package the tests need.
-pub(crate) const NEEDED: &[Package] =
-    &[Package { program: "mosquitto", debian: "mosquitto", why: "the MQTT tests' broker" }];
+pub(crate) const NEEDED: &[Package] = &[
+    Package { program: "mosquitto", debian: "mosquitto", why: "the MQTT tests' broker" },
+    Package { program: "redis-server", debian: "redis-server", why: "the scale-out tests' Redis" },
+];
 
 /// Installs whatever of `packages` is missing when running as root (apt-get update, then
 /// apt-get install); otherwise fails with one line naming what to install.
