@@ -61,6 +61,8 @@ async fn run(args: cli::Args) -> Result<(), String> {
             "/metrics",
             axum::routing::get(move || metrics::serve(metrics.clone(), broadcaster_for_metrics.clone())),
         )
+        // The web page at `/` and its views' addresses; it takes none of the routes above.
+        .merge(web_app::router())
         .layer(logging::requests())
         .layer(cors(args.allowed_origins))
         .layer(axum::middleware::from_fn(peer_address));
