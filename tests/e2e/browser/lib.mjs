@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import zlib from 'node:zlib';
 import { chromium } from 'playwright-core';
 
 const BIN = process.env.MANAGER_BIN;
@@ -90,6 +91,7 @@ export function launchBrowser() {
 export async function openPage(browser, base, path = '/') {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
+  page.setDefaultTimeout(WAIT_MS);
   const problems = [];
   const allowed = [];
   const note = (text) => { if (!allowed.some((re) => re.test(text))) problems.push(text); };
@@ -167,4 +169,37 @@ export async function worker(api, name) {
     image: (taskId, bytes) => api.post(`/api/v3/worker/task/${taskId}/output-produced`, bytes, 202, { auth, raw: true, contentType: 'image/png' }),
     signOff: () => api.post('/api/v3/worker/sign-off', undefined, 204, { auth }),
   };
+}
+
+/** A real PNG image, `width`x`height`, a colour gradient shifted by `seed`: what a render might send. */
+export function png(width, height, seed = 0) {
+  const { deflateSync, crc32 } = zlib;
+  const raw = Buffer.alloc((width * 3 + 1) * height);
+  for (let y = 0; y < height; y++) {
+    const row = y * (width * 3 + 1);
+    for (let x = 0; x < width; x++) {
+      raw[row + 1 + x * 3] = (x * 255 / width + seed * 60) & 255;
+      raw[row + 2 + x * 3] = (y * 255 / height) & 255;
+      raw[row + 3 + x * 3] = (128 + seed * 40) & 255;
+    }
+  }
+  const chunk = (type, data) => {
+    const head = Buffer.alloc(8);
+    head.writeUInt32BE(data.length, 0);
+    head.write(type, 4, 'ascii');
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(Buffer.concat([Buffer.from(type, 'ascii'), data])) >>> 0, 0);
+    return Buffer.concat([head, data, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8; // bit depth
+  ihdr[9] = 2; // colour type: RGB
+  return Buffer.concat([
+    Buffer.from('89504e470d0a1a0a', 'hex'),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(raw)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }

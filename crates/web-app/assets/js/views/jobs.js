@@ -61,6 +61,7 @@ export class JobsView {
     } catch (e) {
       this.context.notices.error(`Could not fetch the jobs: ${e.message}`);
     }
+    this.context.render();
   }
 
   refreshTasks() {
