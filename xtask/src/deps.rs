@@ -22,6 +22,11 @@ const RULES: &[Rule] = &[
         forbidden: &["socketioxide", "engineioxide", "broadcast-socketio"],
         why: "manager-api never names a transport; it takes an Arc<dyn Broadcaster>",
     },
+    Rule {
+        krate: "web-app",
+        forbidden: &["manager-api", "broadcast-core", "broadcast-socketio", "socketioxide", "engineioxide"],
+        why: "the web app is files and an axum router; it talks to the manager only over HTTP and Socket.IO, as any browser does",
+    },
 ];
 
 pub(crate) fn run() -> Result<(), String> {

@@ -9,6 +9,7 @@ mod ci;
 mod deps;
 mod docs;
 mod e2e;
+mod system;
 mod util;
 
 use std::ffi::OsString;
@@ -37,14 +38,15 @@ pub(crate) enum Task {
     Bench(bench::Args),
     /// Everything CI checks, in order, stopping at the first failure.
     ///
-    /// fmt, clippy, every crate's tests, deps, docs, rustdoc with warnings as errors, e2e,
-    /// and `bench --quick --check`.
+    /// The programs the tests need (installed with apt-get when run as root), fmt, clippy,
+    /// every crate's tests, deps, docs, rustdoc with warnings as errors, e2e, and
+    /// `bench --quick --check`.
     Ci,
     /// Check the crates' one-way dependency rules with `cargo tree -i`.
     Deps,
     /// Check that the paths, items and import paths the docs name exist, and the ack-text table.
     Docs,
-    /// End-to-end suites: real socket.io clients (npm) against real servers.
+    /// End-to-end suites: real socket.io clients (npm) and the web app in Chromium against real servers.
     E2e,
 }
 

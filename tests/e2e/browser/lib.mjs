@@ -3,7 +3,7 @@
 // records every console error, page error and failed request, and a worker driven over REST.
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -80,6 +80,9 @@ export async function startManager({ port = 0, args = ['--database', ':memory:']
 }
 
 export function launchBrowser() {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`no Chromium at ${CHROMIUM}: install Debian's package (\`sudo apt-get install chromium\`), or set CHROMIUM_BIN`);
+  }
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
 }
 
@@ -178,9 +181,9 @@ export function png(width, height, seed = 0) {
   for (let y = 0; y < height; y++) {
     const row = y * (width * 3 + 1);
     for (let x = 0; x < width; x++) {
-      raw[row + 1 + x * 3] = (x * 255 / width + seed * 60) & 255;
-      raw[row + 2 + x * 3] = (y * 255 / height) & 255;
-      raw[row + 3 + x * 3] = (128 + seed * 40) & 255;
+      raw[row + 1 + x * 3] = Math.round(40 + (150 * x) / width + 10 * (seed % 4));
+      raw[row + 2 + x * 3] = Math.round(60 + (120 * y) / height);
+      raw[row + 3 + x * 3] = Math.round(200 - (110 * x) / width - 10 * (seed % 4));
     }
   }
   const chunk = (type, data) => {
