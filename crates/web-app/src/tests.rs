@@ -15,7 +15,7 @@ async fn request(app: Router, method: Method, path: &str) -> (StatusCode, axum::
     (parts.status, parts.headers, body.collect().await.unwrap().to_bytes().to_vec())
 }
 
-fn header_of<'a>(headers: &'a axum::http::HeaderMap, name: header::HeaderName) -> &'a str {
+fn header_of(headers: &axum::http::HeaderMap, name: header::HeaderName) -> &str {
     headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
 }
 
@@ -37,7 +37,10 @@ async fn every_view_address_serves_the_page() {
         let (status, headers, body) = request(router(), Method::GET, path).await;
         assert_eq!(status, StatusCode::OK, "{path}");
         assert_eq!(header_of(&headers, header::CONTENT_TYPE), "text/html; charset=utf-8", "{path}");
-        assert!(header_of(&headers, header::CONTENT_SECURITY_POLICY).starts_with("default-src 'self'"), "{path}");
+        assert!(
+            header_of(&headers, header::CONTENT_SECURITY_POLICY).starts_with("default-src 'self'"),
+            "{path}"
+        );
         assert_eq!(body, index, "{path}");
         let (status, _, body) = request(router(), Method::HEAD, path).await;
         assert_eq!((status, body.len()), (StatusCode::OK, 0), "HEAD {path}");
@@ -82,7 +85,9 @@ async fn every_file_under_assets_is_served_with_its_type() {
 
 #[tokio::test]
 async fn unknown_files_are_404_and_nothing_outside_assets_is_reachable() {
-    for path in ["/assets/nope.js", "/assets/../Cargo.toml", "/assets/%2e%2e/src/lib.rs", "/assets/js", "/assets/"] {
+    for path in
+        ["/assets/nope.js", "/assets/../Cargo.toml", "/assets/%2e%2e/src/lib.rs", "/assets/js", "/assets/"]
+    {
         let (status, _, body) = request(router(), Method::GET, path).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
         assert!(!String::from_utf8_lossy(&body).contains("[package]"), "{path}");
@@ -118,7 +123,10 @@ async fn merged_beside_the_api_it_shadows_nothing() {
         assert_eq!(String::from_utf8_lossy(&body), expected, "{path}");
     }
     let (status, headers, _) = request(app(), Method::GET, "/jobs").await;
-    assert_eq!((status, header_of(&headers, header::CONTENT_TYPE)), (StatusCode::OK, "text/html; charset=utf-8"));
+    assert_eq!(
+        (status, header_of(&headers, header::CONTENT_TYPE)),
+        (StatusCode::OK, "text/html; charset=utf-8")
+    );
 }
 
 /// Nothing is loaded from elsewhere: the page's own files name no other origin, and every
@@ -158,7 +166,11 @@ fn the_page_loads_only_its_own_files() {
                 }
             }
             let resolved = resolved.join("/");
-            assert!(assets::find(&resolved).is_some(), "{} imports {target} ({resolved}), not served", file.path);
+            assert!(
+                assets::find(&resolved).is_some(),
+                "{} imports {target} ({resolved}), not served",
+                file.path
+            );
         }
     }
 }
