@@ -7,11 +7,8 @@ pub(crate) fn run_step(name: &str, step: impl FnOnce() -> Result<(), String>) ->
     step().map_err(|e| format!("step `{name}` failed: {e}"))
 }
 
-/// What the tests need from the system: (program, Debian package).
-pub(crate) const SYSTEM_PROGRAMS: &[(&str, &str)] = &[("chromium", "chromium")];
-
 pub(crate) fn run() -> Result<(), String> {
-    run_step("system programs", || crate::system::ensure_programs(SYSTEM_PROGRAMS))?;
+    run_step("packages", || crate::packages::ensure(crate::packages::NEEDED))?;
     run_step("fmt", || exec(cargo().args(["fmt", "--all", "--", "--check"])))?;
     run_step("clippy", || {
         exec(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))

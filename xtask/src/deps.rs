@@ -18,6 +18,11 @@ const RULES: &[Rule] = &[
         why: "broadcast-core knows nothing about sockets, HTTP or async runtimes",
     },
     Rule {
+        krate: "broadcast-mqtt",
+        forbidden: &["socketioxide", "engineioxide", "broadcast-socketio", "manager-api", "axum"],
+        why: "broadcast-mqtt is a transport beside Socket.IO; it depends on broadcast-core only",
+    },
+    Rule {
         krate: "manager-api",
         forbidden: &["socketioxide", "engineioxide", "broadcast-socketio"],
         why: "manager-api never names a transport; it takes an Arc<dyn Broadcaster>",

@@ -51,7 +51,7 @@ const SUITES: &[Suite] = &[
 ];
 
 pub(crate) fn run() -> Result<(), String> {
-    crate::system::ensure_programs(crate::ci::SYSTEM_PROGRAMS)?;
+    crate::packages::ensure(std::slice::from_ref(&crate::packages::CHROMIUM))?;
     let e2e_dir = project_root().join("tests/e2e");
     let packages: Vec<&str> = SUITES.iter().map(|s| s.package).collect();
     let mut build = cargo();
@@ -80,6 +80,7 @@ fn run_suite(suite: &Suite, e2e_dir: &Path) -> Result<(), String> {
         .args(suite.tests)
         .env("MANAGER_DATABASE", ":memory:")
         .env("E2E_SCREENSHOTS", project_root().join("target/e2e/screenshots"))
+        .env("CHROMIUM_BIN", crate::packages::find("chromium").unwrap_or_else(|| "/usr/bin/chromium".into()))
         .current_dir(e2e_dir);
     let result = match suite.args {
         Some(args) => {

@@ -9,7 +9,7 @@ mod ci;
 mod deps;
 mod docs;
 mod e2e;
-mod system;
+mod packages;
 mod util;
 
 use std::ffi::OsString;
@@ -38,8 +38,8 @@ pub(crate) enum Task {
     Bench(bench::Args),
     /// Everything CI checks, in order, stopping at the first failure.
     ///
-    /// The programs the tests need (installed with apt-get when run as root), fmt, clippy,
-    /// every crate's tests, deps, docs, rustdoc with warnings as errors, e2e, and
+    /// The Debian packages the tests need (installed with apt-get when run as root), fmt,
+    /// clippy, every crate's tests, deps, docs, rustdoc with warnings as errors, e2e, and
     /// `bench --quick --check`.
     Ci,
     /// Check the crates' one-way dependency rules with `cargo tree -i`.

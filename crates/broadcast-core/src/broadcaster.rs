@@ -13,6 +13,12 @@ use crate::{Event, Room, Update};
 /// that cannot take the update must not be skipped silently (an implementation disconnects
 /// or reports it, and says which in its docs).
 ///
+/// A room that [`Room::is_retained`] holds a state, not a stream of events: the transport
+/// keeps the last update sent to it and gives that update to each new member right after
+/// it joins, before any later update to the room, and never a stale one after a newer one
+/// (MQTT's retain flag is the same notion). The transport needs to know nothing else
+/// about what the room carries.
+///
 /// Held as `Arc<dyn Broadcaster>` by whoever sends updates.
 ///
 /// The [crate docs](crate) show an implementation; implementing the trait needs the
@@ -38,6 +44,19 @@ pub enum BroadcastError {
         failed: usize,
         /// What the transport said.
         reason: String,
+    },
+    /// A transport's queue was full, so the update was not handed to it (see
+    /// [`Fanout`](crate::Fanout)).
+    #[error("{event} to room {room} dropped for transport {transport}: its queue of {capacity} is full")]
+    Dropped {
+        /// The room.
+        room: Room,
+        /// The event that was dropped.
+        event: Event,
+        /// The name the transport was added under.
+        transport: String,
+        /// The queue's capacity.
+        capacity: usize,
     },
     /// The transport is shut down or not running.
     #[error("the transport is closed")]

@@ -29,6 +29,10 @@ pub enum Event {
     Workers,
     /// `/workertags`, server to `WorkerTags`: a [`WorkerTagUpdate`](crate::WorkerTagUpdate).
     WorkerTags,
+    /// `/status`, server to `FarmStatus`: a [`FarmStatusReport`](crate::FarmStatusReport).
+    Status,
+    /// `/lifecycle`, server to `Lifecycle`: an [`EventLifeCycle`](crate::EventLifeCycle).
+    Lifecycle,
 }
 
 /// A string that is not an event name of the protocol.
@@ -38,7 +42,7 @@ pub struct EventParseError(pub String);
 
 impl Event {
     /// Every event, client-to-server ones first.
-    pub const ALL: [Event; 9] = [
+    pub const ALL: [Event; 11] = [
         Event::Subscription,
         Event::Chat,
         Event::Message,
@@ -48,6 +52,8 @@ impl Event {
         Event::LastRendered,
         Event::Workers,
         Event::WorkerTags,
+        Event::Status,
+        Event::Lifecycle,
     ];
 
     /// The exact event name on the wire.
@@ -62,6 +68,8 @@ impl Event {
             Event::LastRendered => "/last-rendered",
             Event::Workers => "/workers",
             Event::WorkerTags => "/workertags",
+            Event::Status => "/status",
+            Event::Lifecycle => "/lifecycle",
         }
     }
 }
@@ -96,6 +104,8 @@ mod tests {
             (Event::LastRendered, "/last-rendered"),
             (Event::Workers, "/workers"),
             (Event::WorkerTags, "/workertags"),
+            (Event::Status, "/status"),
+            (Event::Lifecycle, "/lifecycle"),
         ];
         assert_eq!(expected.len(), Event::ALL.len());
         for (event, name) in expected {

@@ -2,7 +2,7 @@
 //!
 //! Everything that decides *who receives what* lives here, once:
 //! - [`Room`]: the predefined rooms and the dynamic `job-<uuid>` / `tasklog-<uuid>` rooms,
-//!   with their exact strings (`rooms.rs`).
+//!   with their exact strings, and which rooms are retained (`rooms.rs`).
 //! - [`Event`]: the event names (`events.rs`).
 //! - The payloads ([`JobUpdate`], [`TaskUpdate`], ...), serialising to exactly the JSON of
 //!   Flamenco's `SocketIO*` schemas (`payload/`), and [`Update`], which ties each payload to
@@ -10,7 +10,10 @@
 //! - [`resolve_subscription`]: a client's `/subscription` payload to the room it joins or
 //!   leaves, or to the ack text that refuses it (`subscription.rs`); [`parse_chat_message`],
 //!   the same for `/chat` (`chat.rs`).
-//! - [`Broadcaster`]: the one trait a transport implements (`broadcaster.rs`).
+//! - [`compute_farm_status`]: the farm-status rules (`farm_status.rs`).
+//! - [`Broadcaster`]: the one trait a transport implements (`broadcaster.rs`), and
+//!   [`Fanout`], the one that sends to several transports, each in order and none waiting
+//!   for another (`fanout.rs`).
 //! - [`notify`]: the notification rules, on top of the trait.
 //! - [`testing`]: the in-memory recording broadcaster for other crates' tests.
 //!
@@ -57,6 +60,8 @@
 mod broadcaster;
 mod chat;
 mod events;
+mod fanout;
+mod farm_status;
 pub mod notify;
 mod payload;
 mod rooms;
@@ -69,10 +74,13 @@ pub use broadcaster::MockBroadcaster;
 pub use broadcaster::{BroadcastError, Broadcaster};
 pub use chat::{ChatError, DEFAULT_MAX_CHAT_TEXT, parse_chat_message};
 pub use events::{Event, EventParseError};
+pub use fanout::{Fanout, LaneDriver, OnError};
+pub use farm_status::compute_farm_status;
 pub use notify::{Delivery, Notification, Notifier};
 pub use payload::{
-    ChatMessage, JobStatus, JobUpdate, LastRenderedImageInfo, LastRenderedUpdate, TaskLogUpdate, TaskStatus,
-    TaskUpdate, Timestamp, WorkerStatus, WorkerStatusChangeRequest, WorkerTag, WorkerTagUpdate, WorkerUpdate,
+    ChatMessage, EventLifeCycle, FarmStatus, FarmStatusReport, JobStatus, JobUpdate, LastRenderedImageInfo,
+    LastRenderedUpdate, LifeCycleEventType, TaskLogUpdate, TaskStatus, TaskUpdate, Timestamp, WorkerStatus,
+    WorkerStatusChangeRequest, WorkerTag, WorkerTagUpdate, WorkerUpdate,
 };
 pub use rooms::{JOB_ROOM_PREFIX, Room, RoomParseError, TASKLOG_ROOM_PREFIX};
 pub use subscription::{

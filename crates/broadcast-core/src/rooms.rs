@@ -1,4 +1,4 @@
-//! Room names: the five predefined rooms and the dynamic per-job and per-task-log rooms.
+//! Room names: the seven predefined rooms and the dynamic per-job and per-task-log rooms.
 //!
 //! The strings are part of the wire contract (an adapter such as a Redis one makes them
 //! visible outside the process), so they are defined here once and nowhere else.
@@ -43,6 +43,12 @@ pub enum Room {
     /// `Last-Rendered`: receives every job's [`LastRenderedUpdate`](crate::LastRenderedUpdate) as
     /// `/last-rendered`, for subscribers of `allLastRendered`.
     LastRendered,
+    /// `FarmStatus`: receives [`FarmStatusReport`](crate::FarmStatusReport) as `/status`; every
+    /// client joins it on connect. Retained: a new member is given the last update at once.
+    FarmStatus,
+    /// `Lifecycle`: receives [`EventLifeCycle`](crate::EventLifeCycle) as `/lifecycle`; every client
+    /// joins it on connect.
+    Lifecycle,
     /// `job-<uuid>`: receives that job's [`TaskUpdate`](crate::TaskUpdate) as `/task` and its
     /// [`LastRenderedUpdate`](crate::LastRenderedUpdate) as `/last-rendered`, for subscribers of `job`.
     Job(Uuid),
@@ -58,11 +64,21 @@ pub struct RoomParseError(pub String);
 
 impl Room {
     /// The predefined rooms, which need no UUID.
-    pub const PREDEFINED: [Room; 5] =
-        [Room::Chat, Room::Jobs, Room::Workers, Room::WorkerTags, Room::LastRendered];
+    pub const PREDEFINED: [Room; 7] = [
+        Room::Chat,
+        Room::Jobs,
+        Room::Workers,
+        Room::WorkerTags,
+        Room::LastRendered,
+        Room::FarmStatus,
+        Room::Lifecycle,
+    ];
 
-    /// The rooms every client joins when it connects.
-    pub const DEFAULT_ROOMS: [Room; 2] = [Room::Chat, Room::Jobs];
+    /// The rooms every client joins when it connects, before it is told it is connected.
+    pub const DEFAULT_ROOMS: [Room; 4] = [Room::Chat, Room::Jobs, Room::FarmStatus, Room::Lifecycle];
+
+    /// The rooms whose last update is retained (see [`Room::is_retained`]).
+    pub const RETAINED: [Room; 1] = [Room::FarmStatus];
 
     /// The exact room string, e.g. `Last-Rendered` or `job-fa48930a-105c-4125-a7f7-0aa1651dcd57`.
     pub fn name(&self) -> Cow<'static, str> {
@@ -72,9 +88,23 @@ impl Room {
             Room::Workers => Cow::Borrowed("Workers"),
             Room::WorkerTags => Cow::Borrowed("WorkerTags"),
             Room::LastRendered => Cow::Borrowed("Last-Rendered"),
+            Room::FarmStatus => Cow::Borrowed("FarmStatus"),
+            Room::Lifecycle => Cow::Borrowed("Lifecycle"),
             Room::Job(id) => Cow::Owned(format!("{JOB_ROOM_PREFIX}{}", id.hyphenated())),
             Room::TaskLog(id) => Cow::Owned(format!("{TASKLOG_ROOM_PREFIX}{}", id.hyphenated())),
         }
+    }
+
+    /// Whether the room's last update is *retained*: each update sent to it replaces the
+    /// previous one as the room's current state, so a transport keeps the last one and gives
+    /// it to every new member right after it joins (before any later update), and MQTT
+    /// publishes it with the retain flag. The room's updates say what *is* (the farm's
+    /// status), not what *happened*, so a late member needs the last one and no other.
+    ///
+    /// Every retained room is a default room, joined on connect: a transport gives the
+    /// retained update on connect and never on a `/subscription`.
+    pub fn is_retained(&self) -> bool {
+        Room::RETAINED.contains(self)
     }
 
     /// Whether this is a per-job or per-task-log room, the kind a socket's cap counts.
@@ -108,6 +138,8 @@ impl FromStr for Room {
             "Workers" => Ok(Room::Workers),
             "WorkerTags" => Ok(Room::WorkerTags),
             "Last-Rendered" => Ok(Room::LastRendered),
+            "FarmStatus" => Ok(Room::FarmStatus),
+            "Lifecycle" => Ok(Room::Lifecycle),
             _ => {
                 if let Some(rest) = s.strip_prefix(JOB_ROOM_PREFIX) {
                     dynamic(rest).map(Room::Job)
@@ -141,6 +173,8 @@ mod tests {
         check(Room::Workers, "Workers");
         check(Room::WorkerTags, "WorkerTags");
         check(Room::LastRendered, "Last-Rendered");
+        check(Room::FarmStatus, "FarmStatus");
+        check(Room::Lifecycle, "Lifecycle");
         check(Room::Job(id), "job-fa48930a-105c-4125-a7f7-0aa1651dcd57");
         check(Room::TaskLog(id), "tasklog-fa48930a-105c-4125-a7f7-0aa1651dcd57");
     }
@@ -153,6 +187,9 @@ mod tests {
             "jobs",
             "LastRendered",
             "Last-rendered",
+            "farmstatus",
+            "Farm-Status",
+            "lifecycle",
             "job-",
             "job-not-a-uuid",
             "job-FA48930A-105C-4125-A7F7-0AA1651DCD57",
@@ -172,6 +209,14 @@ mod tests {
         assert!(Room::Job(id).is_dynamic());
         assert!(Room::TaskLog(id).is_dynamic());
         assert!(Room::PREDEFINED.iter().all(|r| !r.is_dynamic()));
-        assert_eq!(Room::DEFAULT_ROOMS, [Room::Chat, Room::Jobs]);
+        assert_eq!(Room::DEFAULT_ROOMS, [Room::Chat, Room::Jobs, Room::FarmStatus, Room::Lifecycle]);
+    }
+
+    #[test]
+    fn only_farm_status_is_retained_and_every_retained_room_is_a_default_room() {
+        let retained: Vec<Room> = Room::PREDEFINED.into_iter().filter(Room::is_retained).collect();
+        assert_eq!(retained, [Room::FarmStatus]);
+        assert!(!Room::Job(Uuid::nil()).is_retained() && !Room::TaskLog(Uuid::nil()).is_retained());
+        assert!(Room::RETAINED.iter().all(|r| Room::DEFAULT_ROOMS.contains(r)));
     }
 }

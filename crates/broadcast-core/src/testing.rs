@@ -45,6 +45,15 @@ impl InMemoryBroadcaster {
         self.log().iter().filter(|d| d.room == room).map(|d| (d.update.event(), d.update.to_json())).collect()
     }
 
+    /// The update a transport would give a new member of `room`: the last one it received,
+    /// when the room is retained.
+    pub fn retained(&self, room: Room) -> Option<Update> {
+        if !room.is_retained() {
+            return None;
+        }
+        self.log().iter().rev().find(|d| d.room == room).map(|d| d.update.clone())
+    }
+
     /// Returns every delivery so far and forgets them.
     pub fn take(&self) -> Vec<Delivery> {
         std::mem::take(&mut *self.log())

@@ -3,8 +3,8 @@
 use serde::Serialize;
 
 use crate::{
-    ChatMessage, Event, JobUpdate, LastRenderedUpdate, TaskLogUpdate, TaskUpdate, WorkerTagUpdate,
-    WorkerUpdate,
+    ChatMessage, Event, EventLifeCycle, FarmStatusReport, JobUpdate, LastRenderedUpdate, TaskLogUpdate,
+    TaskUpdate, WorkerTagUpdate, WorkerUpdate,
 };
 
 /// A message from the server to clients. Each variant knows its event name, so a payload
@@ -34,6 +34,10 @@ pub enum Update {
     WorkerTag(WorkerTagUpdate),
     /// Sent as `/message`.
     Chat(ChatMessage),
+    /// Sent as `/status`.
+    FarmStatus(FarmStatusReport),
+    /// Sent as `/lifecycle`.
+    Lifecycle(EventLifeCycle),
 }
 
 impl Update {
@@ -47,6 +51,8 @@ impl Update {
             Update::Worker(_) => Event::Workers,
             Update::WorkerTag(_) => Event::WorkerTags,
             Update::Chat(_) => Event::Message,
+            Update::FarmStatus(_) => Event::Status,
+            Update::Lifecycle(_) => Event::Lifecycle,
         }
     }
 

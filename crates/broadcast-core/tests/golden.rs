@@ -238,6 +238,38 @@ fn worker_tag_deleted() {
 }
 
 #[test]
+fn farm_status_report() {
+    check("farm_status_report", FarmStatusReport { status: FarmStatus::Inoperative });
+}
+
+#[test]
+fn farm_status_strings() {
+    let expected = [
+        (FarmStatus::Active, "active"),
+        (FarmStatus::Idle, "idle"),
+        (FarmStatus::Waiting, "waiting"),
+        (FarmStatus::Asleep, "asleep"),
+        (FarmStatus::Inoperative, "inoperative"),
+        (FarmStatus::Unknown, "unknown"),
+        (FarmStatus::Starting, "starting"),
+    ];
+    for (status, name) in expected {
+        assert_eq!(serde_json::to_value(status).unwrap(), Value::from(name));
+        assert_eq!(serde_json::from_value::<FarmStatus>(Value::from(name)).unwrap(), status);
+    }
+}
+
+#[test]
+fn lifecycle_manager_startup() {
+    check("lifecycle_manager_startup", EventLifeCycle { event_type: LifeCycleEventType::ManagerStartup });
+}
+
+#[test]
+fn lifecycle_manager_shutdown() {
+    check("lifecycle_manager_shutdown", EventLifeCycle { event_type: LifeCycleEventType::ManagerShutdown });
+}
+
+#[test]
 fn chat_message() {
     check("chat_message", ChatMessage { name: "Sybren".into(), text: "Renders are done 🎉".into() });
 }

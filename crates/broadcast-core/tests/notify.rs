@@ -181,6 +181,36 @@ fn chat_goes_to_chat_as_message() {
 }
 
 #[test]
+fn farm_status_goes_to_farm_status_as_status_and_is_retained() {
+    let rec = send(notify::farm_status(FarmStatusReport { status: FarmStatus::Idle }));
+    assert_eq!(rooms_of(&rec), [Room::FarmStatus]);
+    assert_eq!(rec.events(Room::FarmStatus), [(Event::Status, json!({"status": "idle"}))]);
+    block_on(
+        Notifier::new(rec.clone()).send(notify::farm_status(FarmStatusReport { status: FarmStatus::Active })),
+    )
+    .unwrap();
+    assert_eq!(
+        rec.retained(Room::FarmStatus),
+        Some(Update::FarmStatus(FarmStatusReport { status: FarmStatus::Active }))
+    );
+}
+
+#[test]
+fn lifecycle_events_go_to_lifecycle_and_are_not_retained() {
+    let rec = send(notify::manager_startup());
+    block_on(Notifier::new(rec.clone()).send(notify::manager_shutdown())).unwrap();
+    assert_eq!(
+        rec.events(Room::Lifecycle),
+        [
+            (Event::Lifecycle, json!({"type": "manager-startup"})),
+            (Event::Lifecycle, json!({"type": "manager-shutdown"}))
+        ]
+    );
+    assert_eq!(rooms_of(&rec), [Room::Lifecycle, Room::Lifecycle]);
+    assert_eq!(rec.retained(Room::Lifecycle), None);
+}
+
+#[test]
 fn in_memory_broadcaster_keeps_order_per_room() {
     let rec = Arc::new(InMemoryBroadcaster::new());
     let notifier = Notifier::new(rec.clone());

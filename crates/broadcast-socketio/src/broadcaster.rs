@@ -8,6 +8,16 @@
 //! updates in the same order, the order in which `deliver` was called. The lock covers only
 //! the queueing, never a socket write.
 //!
+//! # Retained rooms
+//! The last update to a room that [`Room::is_retained`] is kept, and given to each socket
+//! after it is told it is connected, by the connect handler that socketioxide runs as a
+//! task once the connect packet is queued (every retained room is a default room, joined
+//! on connect). From joining until it has been given the retained updates, a socket is
+//! also in a room of the transport's own ([`AWAITING_RETAINED`]), and broadcasts to
+//! retained rooms skip it: so it never receives an update before the retained one that it
+//! supersedes, nor a retained one after a newer update. Both happen under the lock that
+//! orders deliveries.
+//!
 //! # Slow clients
 //! Each socket has a queue of [`Config::send_buffer`] packets, written out as fast as the
 //! client reads. A client that stops reading fills its own queue and delays no one else.
@@ -21,7 +31,7 @@
 //! request is refused instead (see `Guard::close` in the guard module), which makes
 //! socket.io-client drop the session and connect anew.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -48,8 +58,9 @@ pub struct SocketIoBroadcaster {
 /// What every handler of every socket shares.
 pub(crate) struct Shared {
     pub(crate) config: Config,
-    /// Serialises deliveries so that every room has one order. Held only while queueing.
-    order: Mutex<()>,
+    /// Serialises deliveries so that every room has one order, and holds the last update
+    /// of each retained room. Held only while queueing.
+    order: Mutex<Retained>,
     /// Where the adapter records what each broadcast reached.
     outcomes: Arc<Outcomes>,
     pub(crate) guard: Guard,
@@ -61,13 +72,20 @@ impl Shared {
     pub(crate) fn new(config: Config, outcomes: Arc<Outcomes>) -> Self {
         Shared {
             config,
-            order: Mutex::new(()),
+            order: Mutex::new(Retained::default()),
             outcomes,
             guard: Guard::default(),
             evicted: AtomicUsize::new(0),
         }
     }
 }
+
+/// The last update of each retained room.
+type Retained = HashMap<Room, Update>;
+
+/// The transport's own room of the sockets that joined the default rooms and have not yet
+/// been given the retained updates. Not a web-updates room: no update is ever sent to it.
+pub(crate) const AWAITING_RETAINED: &str = "\u{0}awaiting-retained";
 
 impl std::fmt::Debug for SocketIoBroadcaster {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -81,10 +99,15 @@ impl SocketIoBroadcaster {
     pub fn deliver(&self, room: Room, update: &Update) -> Result<(), BroadcastError> {
         let event = update.event();
         let (result, outcome) = {
-            let _order = self.shared.order.lock().unwrap_or_else(|p| p.into_inner());
+            let mut retained = self.shared.order.lock().unwrap_or_else(|p| p.into_inner());
             // The adapter completes a broadcast without waiting; the future is ready on its
             // first poll.
-            let result = self.io.to(room.name()).emit(event.name(), update).now_or_never();
+            let result = if room.is_retained() {
+                retained.insert(room, update.clone());
+                self.io.to(room.name()).except(AWAITING_RETAINED).emit(event.name(), update).now_or_never()
+            } else {
+                self.io.to(room.name()).emit(event.name(), update).now_or_never()
+            };
             (result, self.shared.outcomes.take())
         };
         metrics::broadcast(event, outcome.delivered, outcome.undelivered);
@@ -134,6 +157,40 @@ impl SocketIoBroadcaster {
         }
     }
 
+    /// Gives a socket that was just told it is connected the retained update of each
+    /// retained room it is in, and from then on the updates of those rooms (see the module
+    /// docs).
+    pub(crate) fn give_retained(&self, socket: &SocketRef<GuardedAdapter>) {
+        let retained = self.shared.order.lock().unwrap_or_else(|p| p.into_inner());
+        if !socket.connected() {
+            // Gone already; socketioxide has taken it out of every room.
+            return;
+        }
+        let rooms = socket.rooms();
+        let mut evict_after = false;
+        for room in Room::RETAINED {
+            let Some(update) = retained.get(&room).filter(|_| rooms.iter().any(|r| *r == room.name())) else {
+                continue;
+            };
+            let event = update.event();
+            match socket.emit(event.name(), update) {
+                Ok(()) => metrics::retained(event, true),
+                Err(e) => {
+                    metrics::retained(event, false);
+                    tracing::warn!(sid = %socket.id, %room, %event, "retained update not delivered: {e}");
+                    // A client must not be left showing a stale state: it reconnects and
+                    // is given the update then.
+                    evict_after = true;
+                }
+            }
+        }
+        socket.leave(AWAITING_RETAINED);
+        drop(retained);
+        if evict_after {
+            self.evict(socket.id, "it could not be given the retained updates");
+        }
+    }
+
     /// Takes socket `sid` out of every room and closes its transport, so it reconnects.
     pub(crate) fn evict(&self, sid: Sid, why: &str) {
         let Some(socket) = self.io.get_socket(sid) else { return };
@@ -180,14 +237,19 @@ impl SocketIoBroadcaster {
     /// Every non-empty room and how many sockets are in it.
     pub fn room_sizes(&self) -> BTreeMap<String, usize> {
         let rooms = self.io.rooms().now_or_never().and_then(Result::ok).unwrap_or_default();
-        rooms.into_iter().map(|r| (r.to_string(), self.io.to(r).sockets().len())).collect()
+        rooms
+            .into_iter()
+            .filter(|r| r != AWAITING_RETAINED)
+            .map(|r| (r.to_string(), self.io.to(r).sockets().len()))
+            .collect()
     }
 
     /// The rooms socket `sid` is in, or `None` when no such socket is connected.
     pub fn rooms_of(&self, sid: &str) -> Option<Vec<String>> {
         let sid = sid.parse().ok()?;
         let socket = self.io.get_socket(sid)?;
-        let mut rooms: Vec<String> = socket.rooms().into_iter().map(|r| r.to_string()).collect();
+        let mut rooms: Vec<String> =
+            socket.rooms().into_iter().filter(|r| r != AWAITING_RETAINED).map(|r| r.to_string()).collect();
         rooms.sort();
         Some(rooms)
     }

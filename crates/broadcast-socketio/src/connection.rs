@@ -1,9 +1,10 @@
 //! Connections: what happens when a socket connects to namespace `/` and when it leaves.
 //!
 //! Setup runs as a connect middleware, which socketioxide awaits before it sends the
-//! client its connect packet: by the time a client sees `connect`, it is in `Chat` and
-//! `Jobs` and its messages have a handler, so neither an early broadcast nor an early
-//! `/subscription` can be missed.
+//! client its connect packet: by the time a client sees `connect`, it is in the default
+//! rooms (`Chat`, `Jobs`, `FarmStatus`, `Lifecycle`) and its messages have a handler, so
+//! neither an early broadcast nor an early `/subscription` can be missed. After its connect
+//! packet, [`on_connected`] gives it the retained updates (the farm's status).
 
 use std::sync::atomic::Ordering;
 
@@ -11,7 +12,7 @@ use broadcast_core::Room;
 use socketioxide::extract::SocketRef;
 use socketioxide::socket::DisconnectReason;
 
-use crate::broadcaster::{remote_addr, socket_kill_switch};
+use crate::broadcaster::{AWAITING_RETAINED, remote_addr, socket_kill_switch};
 use crate::messages::Dispatcher;
 use crate::{GuardedAdapter, metrics};
 
@@ -40,6 +41,8 @@ pub(crate) async fn on_connect(
     }
     let protocol = engine_io(&socket);
     metrics::connected(protocol, 1.0);
+    // Retained rooms skip the socket until `on_connected` has given it their last update.
+    socket.join(AWAITING_RETAINED);
     socket.join(Room::DEFAULT_ROOMS.map(|r| r.name()).to_vec());
     socket.on_fallback(dispatcher);
     tracing::info!(
@@ -64,6 +67,11 @@ pub(crate) async fn on_connect(
         }
     });
     Ok(())
+}
+
+/// Runs once the client has been sent its connect packet: the retained updates follow it.
+pub(crate) fn on_connected(socket: SocketRef<GuardedAdapter>, dispatcher: &Dispatcher) {
+    dispatcher.broadcaster.give_retained(&socket);
 }
 
 /// Whether the connection ended because the server refused a packet the client sent, and

@@ -24,7 +24,8 @@
 //! websocket, and HTTP long-polling with upgrade.
 //!
 //! What a socket does:
-//! - on connect: joins `Chat` and `Jobs` (`connection.rs`);
+//! - on connect: joins `Chat`, `Jobs`, `FarmStatus` and `Lifecycle`, then is given the last
+//!   update of each retained room (`/status`) (`connection.rs`, `broadcaster.rs`);
 //! - `/subscription`: resolved by broadcast-core, applied as join or leave, acked;
 //! - `/chat`: passed on to `Chat` as `/message`, acked `message sent successfully.`;
 //! - anything else: ignored, logged at debug (`messages.rs`);
@@ -101,10 +102,13 @@ pub fn build(config: Config) -> (WebUpdates, SocketIoBroadcaster) {
     let shared = Arc::new(Shared::new(config, outcomes));
     let broadcaster = SocketIoBroadcaster { io: io.clone(), shared: shared.clone() };
     let dispatcher = Dispatcher { broadcaster: broadcaster.clone() };
+    let connected = dispatcher.clone();
+    // socketioxide runs the connect handler as a task of its own once the connect packet is
+    // queued; until it has run, broadcasts to retained rooms skip the socket.
+    let connect_handler = move |socket: socketioxide::extract::SocketRef<GuardedAdapter>| {
+        let dispatcher = connected.clone();
+        async move { connection::on_connected(socket, &dispatcher) }
+    };
     io.ns("/", connect_handler.with(move |socket| connection::on_connect(socket, dispatcher.clone())));
     (WebUpdates { socketio, shared }, broadcaster)
 }
-
-/// The connect handler proper has nothing left to do: the middleware set the socket up
-/// before the client was told it is connected.
-async fn connect_handler() {}

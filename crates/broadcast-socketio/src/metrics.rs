@@ -66,6 +66,12 @@ pub(crate) fn broadcast(event: Event, delivered: usize, undelivered: usize) {
     }
 }
 
+/// A retained update given to a socket that just connected: a delivery, not a broadcast.
+pub(crate) fn retained(event: Event, delivered: bool) {
+    let name = if delivered { "webupdates_deliveries_total" } else { "webupdates_undelivered_total" };
+    metrics::counter!(name, "event" => event.name()).increment(1);
+}
+
 pub(crate) fn overflow_disconnect() {
     metrics::counter!("webupdates_overflow_disconnects_total").increment(1);
 }

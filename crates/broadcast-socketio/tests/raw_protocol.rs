@@ -3,43 +3,34 @@
 //! through the `Broadcaster` trait, unknown events, disconnects; and an HTTP long-polling
 //! session that falls behind.
 
-use std::net::SocketAddr;
+mod common;
+
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::serve::Listener;
 use broadcast_core::{Notifier, TaskStatus, TaskUpdate, notify};
-use broadcast_socketio::transport::{Peer, TrackedListener};
-use broadcast_socketio::{Config, SocketIoBroadcaster};
+use broadcast_socketio::Config;
+use common::server;
 use test_support::{Eio, RawClient, WAIT};
 
-async fn server(config: Config) -> (SocketAddr, SocketIoBroadcaster) {
-    let (web_updates, broadcaster) = broadcast_socketio::build(config);
-    let app = web_updates.mount(axum::Router::<()>::new());
-    let listener = TrackedListener::bind(([127, 0, 0, 1], 0).into()).await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(listener, app.into_make_service_with_connect_info::<Peer>()).await.unwrap()
-    });
-    (addr, broadcaster)
-}
-
 const JOB: &str = "fa48930a-105c-4125-a7f7-0aa1651dcd57";
+/// The default rooms, as `rooms_of` lists them (sorted).
+const DEFAULT_ROOMS: [&str; 4] = ["Chat", "FarmStatus", "Jobs", "Lifecycle"];
 
 async fn check_default_rooms(eio: Eio) {
     let (addr, b) = server(Config::default()).await;
     let c = RawClient::connect(addr, eio).await;
-    assert_eq!(b.rooms_of(&c.sid), Some(vec!["Chat".to_owned(), "Jobs".to_owned()]));
+    assert_eq!(b.rooms_of(&c.sid), Some(DEFAULT_ROOMS.map(String::from).to_vec()));
     assert_eq!(b.connected(), 1);
 }
 
 #[tokio::test]
-async fn eio3_client_joins_chat_and_jobs() {
+async fn eio3_client_joins_the_default_rooms() {
     check_default_rooms(Eio::V3).await;
 }
 
 #[tokio::test]
-async fn eio4_client_joins_chat_and_jobs() {
+async fn eio4_client_joins_the_default_rooms() {
     check_default_rooms(Eio::V4).await;
 }
 
@@ -57,7 +48,10 @@ async fn check_ordered_handling(eio: Eio) {
     for id in 0..=n {
         assert_eq!(c.recv().await, format!(r#"43{id}["ok"]"#));
     }
-    assert_eq!(b.rooms_of(&c.sid).unwrap(), ["Chat", "Jobs", &format!("job-{JOB}")]);
+    assert_eq!(
+        b.rooms_of(&c.sid).unwrap(),
+        ["Chat", "FarmStatus", "Jobs", "Lifecycle", &format!("job-{JOB}")]
+    );
 }
 
 #[tokio::test]
@@ -262,7 +256,7 @@ async fn an_overflowed_long_polling_client_has_its_next_request_refused() {
     let connected = connect.split('\u{1e}').find_map(|p| p.strip_prefix("40")).expect("a connect packet");
     let socket: serde_json::Value = serde_json::from_str(connected).unwrap();
     let sid = socket["sid"].as_str().unwrap();
-    assert_eq!(b.rooms_of(sid), Some(vec!["Chat".to_owned(), "Jobs".to_owned()]));
+    assert_eq!(b.rooms_of(sid), Some(DEFAULT_ROOMS.map(String::from).to_vec()));
 
     // It does not poll while more chats than its queue holds go to `Chat`.
     let mut chatter = RawClient::connect(addr, Eio::V3).await;

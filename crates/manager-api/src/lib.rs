@@ -9,7 +9,9 @@
 //! - [`Manager`]: the services ([`Manager::new`] with any [`Storage`], or
 //!   [`Manager::in_memory`]). Its methods live one file per concept: `jobs.rs`
 //!   ([`Manager::submit_job`], [`Manager::set_job_priority`], ...), `tasks.rs`,
-//!   `scheduler.rs`, `workers.rs`, `worker_tags.rs`, `last_rendered.rs`, `task_logs.rs`.
+//!   `scheduler.rs`, `workers.rs`, `worker_tags.rs`, `last_rendered.rs`, `task_logs.rs`, and
+//!   `farm_status.rs` ([`Manager::farm_status`], recomputed after every job or worker
+//!   update and broadcast when it changes).
 //! - [`Storage`]: where state is kept: [`InMemoryStorage`] or [`SqliteStorage`]
 //!   (`storage/`).
 //! - [`router`]: every REST route, Flamenco's paths, on top of a [`Manager`] (`http/`).
@@ -31,6 +33,7 @@
 //! None.
 
 mod error;
+mod farm_status;
 mod http;
 pub mod job_types;
 mod jobs;
@@ -69,6 +72,8 @@ struct Inner {
     notifier: Notifier,
     /// Serialises read-change-store-broadcast sequences (see [`Manager::change`]).
     writes: tokio::sync::Mutex<()>,
+    /// The farm's status as last computed (`farm_status.rs`).
+    farm_status: std::sync::Mutex<broadcast_core::FarmStatus>,
 }
 
 impl std::fmt::Debug for Manager {
@@ -85,6 +90,7 @@ impl Manager {
                 storage,
                 notifier: Notifier::new(broadcaster),
                 writes: tokio::sync::Mutex::new(()),
+                farm_status: std::sync::Mutex::new(farm_status::INITIAL),
             }),
         }
     }
@@ -122,8 +128,18 @@ impl Manager {
         Ok((value, order))
     }
 
-    /// Sends `notification`; a failure is logged, never returned (see the crate docs).
+    /// Sends `notification`, then the farm's status if a job or worker change altered it;
+    /// a failure is logged, never returned (see the crate docs).
     async fn send(&self, notification: Notification) {
+        let affects_farm_status = Self::affects_farm_status(&notification);
+        self.send_now(notification).await;
+        if affects_farm_status {
+            self.refresh_farm_status().await;
+        }
+    }
+
+    /// Sends `notification`; a failure is logged, never returned (see the crate docs).
+    async fn send_now(&self, notification: Notification) {
         let lost: Vec<String> =
             notification.deliveries().iter().map(|d| format!("{} to {}", d.update.event(), d.room)).collect();
         if let Err(error) = self.inner.notifier.send(notification).await {

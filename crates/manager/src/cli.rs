@@ -118,6 +118,72 @@ pub(crate) struct Args {
     #[arg(long, env = "MANAGER_MEMORY_RECLAIM_INTERVAL", default_value = "5s", value_name = "DURATION",
           value_parser = duration, allow_hyphen_values = true)]
     pub(crate) memory_reclaim_interval: Duration,
+
+    /// MQTT broker to publish every update to as well, as Flamenco does:
+    /// `mqtt://HOST:PORT` (plain TCP). Off when not given. The manager starts and serves
+    /// whether the broker is up or not.
+    #[arg(long, env = "MANAGER_MQTT_BROKER", value_name = "URL", value_parser = mqtt_broker)]
+    pub(crate) mqtt_broker: Option<broadcast_mqtt::Broker>,
+
+    /// First level of every MQTT topic (`flamenco/jobs`, `flamenco/status`, ...).
+    #[arg(long, env = "MANAGER_MQTT_TOPIC_PREFIX", value_name = "PREFIX",
+          default_value = broadcast_mqtt::DEFAULT_TOPIC_PREFIX, value_parser = broadcast_mqtt::topic_prefix)]
+    pub(crate) mqtt_topic_prefix: String,
+
+    /// MQTT client id the manager connects with.
+    #[arg(long, env = "MANAGER_MQTT_CLIENT_ID", value_name = "ID",
+          default_value = broadcast_mqtt::DEFAULT_CLIENT_ID, value_parser = broadcast_mqtt::client_id)]
+    pub(crate) mqtt_client_id: String,
+
+    /// User name for the MQTT broker (best given in the environment variable).
+    #[arg(long, env = "MANAGER_MQTT_USERNAME", value_name = "NAME", value_parser = not_empty)]
+    pub(crate) mqtt_username: Option<String>,
+
+    /// Password for the MQTT broker; give it in the environment variable, not on the
+    /// command line, where other users of the machine can read it. Needs a user name.
+    #[arg(
+        long,
+        env = "MANAGER_MQTT_PASSWORD",
+        value_name = "PASSWORD",
+        hide_env_values = true,
+        requires = "mqtt_username"
+    )]
+    pub(crate) mqtt_password: Option<String>,
+
+    /// Updates that may wait for the MQTT broker while it is slow or unreachable; while the
+    /// queue is full, updates are dropped for MQTT alone, counted in
+    /// webupdates_mqtt_dropped_total and logged.
+    #[arg(long, env = "MANAGER_MQTT_QUEUE", value_name = "UPDATES",
+          default_value_t = broadcast_mqtt::DEFAULT_QUEUE, value_parser = count(1, 1_000_000))]
+    pub(crate) mqtt_queue: usize,
+}
+
+impl Args {
+    /// The MQTT transport's settings, when a broker was given.
+    pub(crate) fn mqtt(&self) -> Option<broadcast_mqtt::Config> {
+        let broker = self.mqtt_broker.clone()?;
+        let credentials = self.mqtt_username.clone().map(|username| broadcast_mqtt::Credentials {
+            username,
+            password: self.mqtt_password.clone().unwrap_or_default(),
+        });
+        Some(broadcast_mqtt::Config {
+            topic_prefix: self.mqtt_topic_prefix.clone(),
+            client_id: self.mqtt_client_id.clone(),
+            credentials,
+            queue: self.mqtt_queue,
+            ..broadcast_mqtt::Config::new(broker)
+        })
+    }
+}
+
+/// `mqtt://HOST:PORT`.
+fn mqtt_broker(text: &str) -> Result<broadcast_mqtt::Broker, String> {
+    text.parse()
+}
+
+/// Any text but an empty one.
+fn not_empty(text: &str) -> Result<String, String> {
+    if text.is_empty() { Err("must not be empty".to_owned()) } else { Ok(text.to_owned()) }
 }
 
 /// The longest duration any flag takes: longer ones are surely a typo, and would overflow
@@ -293,6 +359,42 @@ mod tests {
         assert!(origin("render.example.com").unwrap_err().contains("must start with"));
         assert!(origin("https://render.example.com/").unwrap_err().contains("no path"));
         assert!(origin("https://").unwrap_err().contains("no path"));
+    }
+
+    #[test]
+    fn mqtt_flags_build_the_transport_settings() {
+        let args = Args::try_parse_from(["manager"]).unwrap();
+        assert_eq!(args.mqtt(), None, "off without a broker");
+        let args = Args::try_parse_from([
+            "manager",
+            "--mqtt-broker",
+            "mqtt://localhost:1884",
+            "--mqtt-topic-prefix",
+            "farm/a",
+            "--mqtt-queue",
+            "10",
+            "--mqtt-username",
+            "me",
+        ])
+        .unwrap();
+        let mqtt = args.mqtt().unwrap();
+        assert_eq!(mqtt.broker.to_string(), "mqtt://localhost:1884");
+        assert_eq!(
+            (mqtt.topic_prefix.as_str(), mqtt.client_id.as_str(), mqtt.queue),
+            ("farm/a", "flamenco", 10)
+        );
+        assert_eq!(mqtt.credentials.map(|c| c.username), Some("me".to_owned()));
+        for bad in [
+            &["--mqtt-broker", "localhost:1883"][..],
+            &["--mqtt-broker", "mqtt://localhost:0"],
+            &["--mqtt-topic-prefix", "a/#"],
+            &["--mqtt-client-id", ""],
+            &["--mqtt-queue", "0"],
+            &["--mqtt-password", "secret"],
+        ] {
+            let err = Args::try_parse_from(["manager"].iter().chain(bad)).unwrap_err();
+            assert_eq!(err.exit_code(), 2, "{bad:?}");
+        }
     }
 
     #[test]

@@ -6,6 +6,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use axum::serve::Listener;
+use broadcast_core::notify::{self, Notification};
+use broadcast_core::{Broadcaster, Fanout, Notifier};
 use broadcast_socketio::transport::{Peer, TrackedListener};
 use clap::Parser;
 use manager_api::Manager;
@@ -53,10 +55,21 @@ async fn run(args: cli::Args) -> Result<(), String> {
         let broadcaster = broadcaster.clone();
         memory::spawn(args.memory_reclaim_interval, move || broadcaster.connected());
     }
-    let manager = Manager::new(storage, Arc::new(broadcaster.clone()));
+    // Socket.IO, and MQTT when a broker is given, behind one Broadcaster; neither transport's
+    // broadcast waits (MQTT's queues, see broadcast-mqtt), so both are direct lanes.
+    let mqtt = args.mqtt().map(|config| {
+        tracing::info!(broker = %config.broker, prefix = %config.topic_prefix, "publishing updates to MQTT too");
+        Arc::new(broadcast_mqtt::MqttBroadcaster::start(config))
+    });
+    let transport: Arc<dyn Broadcaster> = match &mqtt {
+        None => Arc::new(broadcaster.clone()),
+        Some(mqtt) => Arc::new(Fanout::new().direct(Arc::new(broadcaster.clone())).direct(mqtt.clone())),
+    };
+    let lifecycle = Notifier::new(transport.clone());
+    let manager = Manager::new(storage, transport);
     store::finish_interrupted_jobs(&manager).await?;
     let limits = manager_api::Limits { json_body: args.max_json_body, image_body: args.max_image_body };
-    let rest = manager_api::router_with_limits(manager, limits)
+    let rest = manager_api::router_with_limits(manager.clone(), limits)
         .route(
             "/metrics",
             axum::routing::get(move || metrics::serve(metrics.clone(), broadcaster_for_metrics.clone())),
@@ -70,24 +83,37 @@ async fn run(args: cli::Args) -> Result<(), String> {
 
     let listener = bind(&args.listen).await?;
     let addr = listener.local_addr().map_err(|e| format!("cannot tell the address it listens on: {e}"))?;
-    tracing::info!("listening on http://{addr}");
 
     let (stopping_tx, mut stopping_rx) = tokio::sync::watch::channel(false);
     let shutdown = {
         let broadcaster = broadcaster.clone();
+        let lifecycle = lifecycle.clone();
         async move {
             let signal = stop_signal().await;
             tracing::info!(signal, "shutting down: closing web-update connections");
+            // Queued before the transports close, so connected clients receive it.
+            send_lifecycle(&lifecycle, notify::manager_shutdown()).await;
             let _ = stopping_tx.send(true);
             // Transport-level close, no Socket.IO disconnect: clients reconnect by themselves.
             if tokio::time::timeout(grace, broadcaster.close()).await.is_err() {
                 tracing::warn!("some web-update connections did not close in time");
+            }
+            if let Some(mqtt) = mqtt {
+                // `manager-shutdown` and whatever else waits goes out before the disconnect.
+                mqtt.close(grace).await;
             }
         }
     };
     let server = axum::serve(listener, app.into_make_service_with_connect_info::<Peer>())
         .with_graceful_shutdown(shutdown);
     let mut served = tokio::spawn(async move { server.await });
+    // Serving: the farm's status is computed for the first time (so a client connecting
+    // from now on is given it), and the pages already open hear that the manager is up.
+    manager.publish_farm_status().await;
+    send_lifecycle(&lifecycle, notify::manager_startup()).await;
+    // Said last, so that whoever waits for this line (tests, scripts) connects to a manager
+    // that has sent its farm status and `manager-startup` already.
+    tracing::info!("listening on http://{addr}");
     tokio::select! {
         result = &mut served => {
             return match result {
@@ -109,6 +135,13 @@ async fn run(args: cli::Args) -> Result<(), String> {
         Err(_) => tracing::warn!("in-flight requests did not finish in time; exiting anyway"),
     }
     Ok(())
+}
+
+/// Sends a life-cycle event; a failure is logged, since the manager goes on regardless.
+async fn send_lifecycle(notifier: &Notifier, event: Notification) {
+    if let Err(error) = notifier.send(event).await {
+        tracing::warn!(%error, "life-cycle event not delivered to every client");
+    }
 }
 
 /// Listens on the first of `listen`'s addresses that can be bound; the error says what to do.

@@ -14,6 +14,7 @@ pub(crate) fn install() -> Result<PrometheusHandle, String> {
         .install_recorder()
         .map_err(|e| format!("cannot set up metrics: {e}"))?;
     broadcast_socketio::describe_metrics();
+    broadcast_mqtt::describe_metrics();
     manager_api::describe_metrics();
     metrics::describe_counter!(
         "memory_returned_bytes_total",

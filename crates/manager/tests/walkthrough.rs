@@ -155,13 +155,17 @@ fn check_outputs<'a>(blocks: &[Block], stdout: &'a str) -> &'a str {
 }
 
 /// Whether the last worker update says the worker signed off.
+/// The worker signed off, and the farm's status that follows it arrived.
 fn signed_off(events: &[(String, serde_json::Value)]) -> bool {
-    statuses(events, "/workers").last().is_some_and(|(now, before)| now == "offline" && before == "awake")
+    let worker_gone = events.iter().position(|(name, payload)| {
+        name == "/workers" && payload["status"] == "offline" && payload["previous_status"] == "awake"
+    });
+    worker_gone.is_some_and(|at| events[at..].iter().any(|(name, _)| name == "/status"))
 }
 
 /// Connects a page that listens to workers and last-rendered images besides the default
 /// jobs, the way Flamenco's web app does, and collects its `(event, payload)` pairs until
-/// the worker signs off.
+/// the worker signs off and the farm's status says so.
 async fn watching_page(
     manager: &ManagerProcess,
 ) -> tokio::task::JoinHandle<Vec<(String, serde_json::Value)>> {
@@ -260,6 +264,19 @@ async fn the_rest_page_runs_as_written() {
         statuses(&events, "/jobs"),
         pairs(&[("queued", "-"), ("active", "queued"), ("completed", "active")]),
         "/jobs as docs/rest.md says"
+    );
+    // The farm's status at each change: the worker signs on, the job waits for it, the
+    // worker works on it, the job completes, the worker signs off. The status given on
+    // connect, `inoperative`, may arrive before the page's subscription acks (and be
+    // skipped with them) or after; `lifecycle.rs` checks it.
+    let mut farm: Vec<String> = statuses(&events, "/status").into_iter().map(|(status, _)| status).collect();
+    if farm.first().is_some_and(|s| s == "inoperative") {
+        farm.remove(0);
+    }
+    assert_eq!(
+        farm,
+        ["idle", "waiting", "active", "idle", "inoperative"],
+        "/status at each change: {events:?}"
     );
     let images: Vec<_> = events.iter().filter(|(name, _)| name == "/last-rendered").collect();
     assert_eq!(images.len(), 1, "one /last-rendered in Last-Rendered: {events:?}");

@@ -21,13 +21,28 @@ describe('a render as the page sees it', () => {
 
   const taskRow = (page, id) => page.locator(`.tasks-table tr[data-id="${id}"]`);
 
-  it('follows the tasks, the log and the last-rendered image', async () => {
-    const w = await worker(api, 'render-node-01');
-    await w.wake();
-    const job = await api.submitJob('shot 020 render');
-    const tasks = (await api.get(`/api/v3/jobs/${job.id}/tasks`)).tasks;
+  /** Waits until the header shows farm status `status`, in Flamenco's words. */
+  const farm = async (page, status, words) => {
+    await page.locator(`#farm-status[data-status="${status}"]`).waitFor();
+    assert.equal(await page.locator('#farm-status').innerText(), `Farm status: ${status} ${words}`);
+  };
+
+  it('follows the tasks, the log, the last-rendered image and the farm status', async () => {
     const { page, problems } = await openPage(browser, manager.url, '/');
     await connection(page, 'connected');
+    await farm(page, 'inoperative', 'Cannot work: there are no workers, or all are offline.');
+    await screenshot(page, 'render-inoperative');
+
+    const w = await worker(api, 'render-node-01');
+    await w.wake();
+    await farm(page, 'idle', 'Workers are awake and ready for work.');
+    // Other jobs on the farm, waiting behind this one (lower priority) or canceled.
+    const layout = await api.submitJob('shot 010 layout', { priority: 30 });
+    const comp = await api.submitJob('shot 030 comp', { priority: 40 });
+    await api.post(`/api/v3/jobs/${comp.id}/setstatus`, { status: 'cancel-requested', reason: 'not needed' });
+    const job = await api.submitJob('shot 020 render');
+    await farm(page, 'waiting', 'Work has been queued, but all workers are asleep.');
+    const tasks = (await api.get(`/api/v3/jobs/${job.id}/tasks`)).tasks;
     await page.locator(`.jobs-table tr[data-id="${job.id}"] a`).click();
     await taskRow(page, tasks[0].id).locator('a').click();
     await page.waitForURL(`${manager.url}/jobs/${job.id}/tasks/${tasks[0].id}`);
@@ -38,6 +53,7 @@ describe('a render as the page sees it', () => {
     assert.equal(first.uuid, tasks[0].id);
     await taskRow(page, first.uuid).getByText('active').waitFor();
     await page.locator('.job-head .status').getByText('active').waitFor();
+    await farm(page, 'active', 'Actively working on a job.');
 
     // Its log arrives in chunks, appended as they come; then a whole link appears.
     await w.update(first.uuid, { activity: 'rendering frame 1', log: 'Blender 4.2 starting\nFra:1 Mem:12M | Syncing\n' });
@@ -84,6 +100,10 @@ describe('a render as the page sees it', () => {
     await page.locator('.job-head .status').getByText('completed').waitFor();
     await page.locator(`.jobs-table tr[data-id="${job.id}"] .col-status`).getByText('completed').waitFor();
     await page.getByText('2 of 2 tasks completed').waitFor();
+    // The other job is queued still, so the farm waits for a worker to ask for it.
+    await farm(page, 'waiting', 'Work has been queued, but all workers are asleep.');
+    await api.post(`/api/v3/jobs/${layout.id}/setstatus`, { status: 'cancel-requested', reason: 'not needed' });
+    await farm(page, 'idle', 'Workers are awake and ready for work.');
     await screenshot(page, 'render-completed');
     assert.deepEqual(problems, []);
   }, { timeout: WAIT_MS * 4 });

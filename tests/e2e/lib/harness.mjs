@@ -13,8 +13,10 @@ if (!SERVER_URL) throw new Error('E2E_URL is not set; run the suites with `cargo
 /** How long any single wait may take before the test fails with a message. */
 export const WAIT_MS = 10_000;
 
-/** Every event the server sends, per SPEC section 3. */
-export const SERVER_EVENTS = ['/message', '/jobs', '/task', '/tasklog', '/last-rendered', '/workers', '/workertags'];
+/** Every event the server sends, per SPEC sections 3 and 7. */
+export const SERVER_EVENTS = [
+  '/message', '/jobs', '/task', '/tasklog', '/last-rendered', '/workers', '/workertags', '/status', '/lifecycle',
+];
 
 const common = { forceNew: true, reconnectionDelay: 100, reconnectionDelayMax: 200, randomizationFactor: 0, timeout: WAIT_MS };
 

@@ -8,6 +8,10 @@ import {
 } from './harness.mjs';
 
 const OK = 'ok';
+// The rooms every client joins on connect, as the server lists them (sorted).
+const DEFAULT_ROOMS = ['Chat', 'FarmStatus', 'Jobs', 'Lifecycle'];
+// A client's rooms: the default ones but `left`, then `joined`, sorted as the server lists them.
+const rooms = (joined = [], left = []) => [...DEFAULT_ROOMS.filter((r) => !left.includes(r)), ...joined].sort();
 const CHAT_ACK = 'message sent successfully.';
 
 export function webUpdatesSuite(kind) {
@@ -21,9 +25,9 @@ export function webUpdatesSuite(kind) {
     after(() => open.forEach((c) => c.close()));
 
     describe('connection', () => {
-      it('joins Chat and Jobs, and nothing else', async () => {
+      it('joins Chat, FarmStatus, Jobs and Lifecycle, and nothing else', async () => {
         const c = await connect();
-        assert.deepEqual(await socketRooms(c.id), ['Chat', 'Jobs']);
+        assert.deepEqual(await socketRooms(c.id), DEFAULT_ROOMS);
       });
 
       if (kind.endsWith('polling')) {
@@ -57,7 +61,7 @@ export function webUpdatesSuite(kind) {
         await eventually(async () => (await roomSizes())[`job-${job}`] === undefined, 'the job room to be gone');
       });
 
-      it('reconnects with a fresh membership of Chat and Jobs only', async () => {
+      it('reconnects with a fresh membership of the default rooms only', async () => {
         const c = await connect();
         const job = uuid();
         assert.equal(await c.subscribe('job', job), OK);
@@ -67,7 +71,7 @@ export function webUpdatesSuite(kind) {
         c.socket.io.engine.close(); // the transport drops, as when the server restarts
         await reconnected;
         assert.notEqual(c.id, oldId);
-        assert.deepEqual(await socketRooms(c.id), ['Chat', 'Jobs']);
+        assert.deepEqual(await socketRooms(c.id), DEFAULT_ROOMS);
         await eventually(async () => (await socketRooms(oldId)) === null, 'the old socket to be gone');
         // The old subscriptions are gone with it: a task update of that job does not arrive.
         const task = uuid();
@@ -123,7 +127,7 @@ export function webUpdatesSuite(kind) {
         await barrier(a, [a, b]);
         assert.equal(a.about(job).length, 1);
         assert.deepEqual(b.about(job), []);
-        assert.deepEqual(await socketRooms(b.id), ['Chat']);
+        assert.deepEqual(await socketRooms(b.id), rooms([], ['Jobs']));
       });
 
       it('task update: /task to its job room only', async () => {
@@ -146,7 +150,7 @@ export function webUpdatesSuite(kind) {
         const task = uuid();
         assert.equal(await logWatcher.subscribe('tasklog', task), OK);
         assert.equal(await jobWatcher.subscribe('job', job), OK);
-        assert.deepEqual(await socketRooms(logWatcher.id), ['Chat', 'Jobs', `tasklog-${task}`]);
+        assert.deepEqual(await socketRooms(logWatcher.id), rooms([`tasklog-${task}`]));
         const sent = { task_id: task, log: `line one ${task}\nline two\n` };
         await fire('task_log', sent);
         await barrier(logWatcher, [logWatcher, jobWatcher]);
@@ -298,7 +302,7 @@ export function webUpdatesSuite(kind) {
           assert.equal(await c.ack('/subscription', { ...payload, op: 'unsubscribe' }), OK);
           assert.ok(!(await socketRooms(c.id)).includes(room), `${room} left`);
         }
-        assert.deepEqual(await socketRooms(c.id), ['Chat']);
+        assert.deepEqual(await socketRooms(c.id), rooms([], ['Jobs']));
       });
 
       it('refuses bad subscriptions with the contract\'s ack texts, changing nothing', async () => {
@@ -323,11 +327,11 @@ export function webUpdatesSuite(kind) {
         const id = uuid();
         assert.equal(await c.subscribe('job', id.toUpperCase()), OK);
         assert.equal(await c.subscribe('job', id), OK);
-        assert.deepEqual(await socketRooms(c.id), ['Chat', 'Jobs', `job-${id}`]);
+        assert.deepEqual(await socketRooms(c.id), rooms([`job-${id}`]));
         assert.equal((await roomSizes())[`job-${id}`], 1);
         assert.equal(await c.unsubscribe('job', id), OK);
         assert.equal(await c.unsubscribe('job', id), OK);
-        assert.deepEqual(await socketRooms(c.id), ['Chat', 'Jobs']);
+        assert.deepEqual(await socketRooms(c.id), DEFAULT_ROOMS);
       });
 
       it('a client may be in several job and task-log rooms at once, up to the cap', async () => {
@@ -340,7 +344,7 @@ export function webUpdatesSuite(kind) {
         assert.equal(await c.subscribe('job', uuid()), 'too many subscriptions, ignoring request');
         assert.equal(await c.subscribe('job', ids[1]), OK, 'a room it is in already');
         assert.equal(await c.subscribe('allWorkers'), OK, 'predefined rooms do not count');
-        assert.equal((await socketRooms(c.id)).length, 2 + 8 + 1);
+        assert.equal((await socketRooms(c.id)).length, DEFAULT_ROOMS.length + 8 + 1);
         assert.equal(await c.unsubscribe('job', ids[1]), OK);
         assert.equal(await c.subscribe('job', uuid()), OK, 'room again after leaving one');
       });

@@ -19,6 +19,9 @@ describe('render flow against the manager', () => {
   it('keeps every page current from submission to completion', async () => {
     const [jobsPage, jobPage, logPage, lastRenderedPage, workersPage] =
       [await page(), await page(), await page(), await page(), await page()];
+    // A page of socket.io-client 4.x too, for the farm's status.
+    const v4Page = await Client.connect('v4-websocket');
+    pages.push(v4Page);
     assert.equal(await workersPage.subscribe('allWorkers'), 'ok');
     assert.equal(await lastRenderedPage.subscribe('allLastRendered'), 'ok');
 
@@ -72,7 +75,17 @@ describe('render flow against the manager', () => {
     assert.equal((await post('/api/v3/worker/sign-off', undefined, { auth: worker })).status, 204);
     assert.equal((await get(`/api/v3/jobs/${job.id}`)).json.status, 'completed');
 
-    await barrier(jobsPage, [jobsPage, jobPage, logPage, lastRenderedPage, workersPage]);
+    await barrier(jobsPage, [jobsPage, jobPage, logPage, lastRenderedPage, workersPage, v4Page]);
+
+    // The farm's status, first thing on connect and then at each change: no workers, the
+    // worker signs on to a queued job, gets its first task, the job completes, the worker
+    // signs off.
+    for (const p of [jobsPage, v4Page]) {
+      assert.equal(p.received[0]?.event, '/status', `${p.kind}: /status comes first`);
+      assert.deepEqual(p.received.filter((m) => m.event === '/status').map((m) => m.payload),
+        ['inoperative', 'waiting', 'active', 'idle', 'inoperative'].map((status) => ({ status })), p.kind);
+    }
+    assert.deepEqual((await get('/api/v3/status')).json, { status: 'inoperative' });
 
     // Jobs: queued, active, completed, in that order.
     const jobStatuses = jobsPage.about(job.id).filter((m) => m.event === '/jobs').map((m) => m.payload.status);

@@ -1,5 +1,5 @@
-// Restart: on SIGTERM the manager exits 0 within seconds and closes connections at the
-// transport level; socket.io-client 2.x (and 4.x) clients reconnect by themselves when it is
+// Restart: on SIGTERM the manager sends `/lifecycle` `manager-shutdown`, exits 0 within
+// seconds and closes connections at the transport level; socket.io-client 2.x (and 4.x) clients reconnect by themselves when it is
 // back on the same port, re-subscribe as Flamenco's frontend does, and receive again.
 // This suite starts the manager itself (MANAGER_BIN), so it can stop and restart it.
 import { describe, it, after } from 'node:test';
@@ -59,13 +59,16 @@ async function registerWorker(url, name) {
 /** A page that, like Flamenco's frontend, (re-)subscribes to the workers list on every connect. */
 function workersPage(make, url) {
   const socket = make(url);
-  const page = { socket, workers: [], connects: 0, disconnects: [] };
+  const page = { socket, workers: [], connects: 0, disconnects: [], lifecycle: [], statuses: [] };
   socket.on('connect', () => {
     page.connects += 1;
     socket.emit('/subscription', { op: 'subscribe', type: 'allWorkers' }, (ack) => { page.lastAck = ack; });
   });
   socket.on('disconnect', (reason) => page.disconnects.push(reason));
   socket.on('/workers', (w) => page.workers.push(w));
+  // What it heard, and how many disconnects it had seen by then.
+  socket.on('/lifecycle', (e) => page.lifecycle.push({ type: e.type, disconnects: page.disconnects.length }));
+  socket.on('/status', (s) => page.statuses.push({ status: s.status, connects: page.connects }));
   return page;
 }
 
@@ -81,7 +84,7 @@ describe('restarting the manager', () => {
   let manager;
   after(() => manager?.child.kill('SIGKILL'));
 
-  it('exits 0 on SIGTERM, and 2.x and 4.x clients reconnect, re-subscribe and receive', async () => {
+  it('sends manager-shutdown, exits 0 on SIGTERM, and 2.x and 4.x clients reconnect, re-subscribe and receive', async () => {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     manager = startManager(port);
@@ -105,6 +108,8 @@ describe('restarting the manager', () => {
       await until(() => pages.every((p) => p.disconnects.length === 1), 'both pages to see the disconnect');
       for (const p of pages) {
         assert.equal(p.disconnects[0], 'transport close', 'a closed transport, not "io server disconnect"');
+        // manager-shutdown arrived, before the transport closed.
+        assert.deepEqual(p.lifecycle, [{ type: 'manager-shutdown', disconnects: 0 }]);
       }
 
       manager = startManager(port);
@@ -112,6 +117,10 @@ describe('restarting the manager', () => {
       await until(() => pages.every((p) => p.connects === 2 && p.lastAck === 'ok'), 'both pages to reconnect and re-subscribe');
       const second = await registerWorker(url, 'after-restart');
       await until(() => pages.every((p) => p.workers.some((w) => w.id === second)), 'the worker update after the restart');
+      // The farm's status was given on each connect, the restarted manager's too.
+      for (const p of pages) {
+        assert.deepEqual(p.statuses.filter((s) => s.connects === 2), [{ status: 'inoperative', connects: 2 }]);
+      }
     } finally {
       pages.forEach((p) => p.socket.close());
     }

@@ -53,7 +53,7 @@ describe('a client that stops reading', () => {
     }
     assert.deepEqual(disconnects, []);
     await eventually(async () => (await socketRooms(stalled.sid)) === null, 'the stalled client to be evicted');
-    for (const o of observers) assert.deepEqual(await socketRooms(o.id), ['Chat', 'Jobs']);
+    for (const o of observers) assert.deepEqual(await socketRooms(o.id), ['Chat', 'FarmStatus', 'Jobs', 'Lifecycle']);
   });
 });
 
@@ -83,7 +83,7 @@ describe('a long-polling client that falls behind', () => {
       assert.deepEqual(reasons, ['transport error'], 'the client saw its transport fail, not a server disconnect');
       const oldRooms = await socketRooms(firstId);
       assert.ok(oldRooms === null || oldRooms.length === 0, `the old session is in no room: ${JSON.stringify(oldRooms)}`);
-      assert.deepEqual(await socketRooms(client.id), ['Chat', 'Jobs']);
+      assert.deepEqual(await socketRooms(client.id), ['Chat', 'FarmStatus', 'Jobs', 'Lifecycle']);
 
       assert.equal(await client.subscribe('job', job), 'ok');
       const before = client.received.filter((m) => m.event === '/task').length;

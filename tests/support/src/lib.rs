@@ -1,7 +1,11 @@
 //! Test-only helpers shared by the crates' integration tests: [`RawClient`], a minimal
 //! Engine.IO 3/4 websocket client that speaks the wire protocol byte for byte (so tests can
-//! send what no well-behaved client would), and [`ManagerProcess`], the real manager binary
-//! on a port the OS picks.
+//! send what no well-behaved client would), [`ManagerProcess`], the real manager binary
+//! on a port the OS picks, and [`Mosquitto`] with its [`Subscriber`], a real MQTT broker.
+
+mod mosquitto;
+
+pub use mosquitto::{Mosquitto, Received, Subscriber};
 
 use std::net::SocketAddr;
 use std::process::Stdio;

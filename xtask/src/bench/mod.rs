@@ -5,7 +5,10 @@
 //! Our manager runs with its state in memory (`ours`) and, in the scenarios that change
 //! state through REST (set-priority, task updates with log lines), also with a SQLite
 //! database and storage folder made fresh for each run (`ours-sqlite`), so the table shows
-//! what durability costs.
+//! what durability costs. Named with `--servers ours,ours-mqtt`, it also runs publishing
+//! every update to a Mosquitto the bench starts for each run (`ours-mqtt`, in the fan-out
+//! and set-priority scenarios), so the table shows what MQTT costs Socket.IO:
+//! `cargo xtask bench --only fan-out,rest --servers ours,ours-mqtt`.
 //!
 //! The flags are in `options.rs` (`cargo xtask bench --help`). `--quick` is a smoke run of
 //! about a minute. `--baseline PATH` adds another manager binary (say, one built before a
@@ -60,6 +63,9 @@ pub(crate) fn run(args: Args) -> Result<(), String> {
     let target = if target.is_relative() { root.join(target) } else { target };
     exec(cargo().args(["build", "--release", "-p", "manager", "-p", "loadgen", "-p", "ceiling-probe"]))?;
     let bench_dir = root.join("tests/bench");
+    if opts.peers.contains(&Peer::OursMqtt) {
+        crate::packages::ensure(crate::packages::NEEDED)?;
+    }
     if opts.peers.contains(&Peer::Node) {
         exec(
             Command::new("npm")

@@ -104,11 +104,15 @@ mod tests {
         assert!(!o.quick && !o.check);
         assert_eq!(o.runs, 5);
         assert_eq!(o.peers, vec![Peer::Ours, Peer::Ceiling]);
+        let o = parse(&["--servers", "ours,ours-mqtt"]).unwrap();
+        assert_eq!(o.peers, vec![Peer::Ours, Peer::OursMqtt]);
+        assert!(!PEERS.contains(&Peer::OursMqtt), "MQTT runs only when named");
         let o = parse(&["--only", "fan-out,idle"]).unwrap();
         assert_eq!((o.only, o.runs), (vec!["fan-out".to_owned(), "idle".to_owned()], 3));
         let e = parse(&["--servers", "nginx"]).unwrap_err();
         assert!(
-            e.contains("invalid value 'nginx'") && e.contains("ours, ours-sqlite, baseline, node, ceiling"),
+            e.contains("invalid value 'nginx'")
+                && e.contains("ours, ours-sqlite, ours-mqtt, baseline, node, ceiling"),
             "{e}"
         );
         let e = parse(&["--fast"]).unwrap_err();

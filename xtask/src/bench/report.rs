@@ -109,8 +109,8 @@ impl Table<'_> {
     }
 
     pub(super) fn render(&self, opts: &Options, pinned: bool, took: Duration) -> String {
-        // The baseline's and the SQLite store's columns and ratios only when they run.
-        let optional = [Peer::Baseline, Peer::OursSqlite];
+        // The baseline's, the SQLite store's and MQTT's columns and ratios only when they run.
+        let optional = [Peer::Baseline, Peer::OursSqlite, Peer::OursMqtt];
         let columns: Vec<Peer> =
             Peer::all().iter().copied().filter(|p| !optional.contains(p) || self.peers.contains(p)).collect();
         let against: Vec<Peer> = columns.iter().copied().filter(|&p| p != Peer::Ours).collect();
@@ -224,6 +224,7 @@ impl Table<'_> {
             }
         }
         out.extend(self.store_targets());
+        out.extend(self.mqtt_targets());
         for &peer in self.peers {
             let mut bad = Vec::new();
             let mut seen = false;
@@ -244,6 +245,7 @@ impl Table<'_> {
                     name: match peer {
                         Peer::Ours => "zero lost/reordered everywhere (ours)",
                         Peer::OursSqlite => "zero lost/reordered everywhere (ours-sqlite)",
+                        Peer::OursMqtt => "zero lost/reordered everywhere (ours-mqtt)",
                         Peer::Baseline => "zero lost/reordered everywhere (baseline)",
                         Peer::Node => "zero lost/reordered everywhere (node)",
                         Peer::Ceiling => "zero lost/reordered everywhere (ceiling)",
@@ -251,6 +253,26 @@ impl Table<'_> {
                     met: bad.is_empty(),
                     detail: if bad.is_empty() { "none".to_owned() } else { bad.join("; ") },
                 });
+            }
+        }
+        out
+    }
+
+    /// What publishing to MQTT may cost Socket.IO: at most 10% of the fan-out's deliveries/s
+    /// (chat messages, which MQTT does not carry: the cost of the transport being there) and
+    /// of set-priority's `/jobs` deliveries/s (each also published to the broker).
+    fn mqtt_targets(&self) -> Vec<Target> {
+        let mut out = Vec::new();
+        for (prefix, name) in [
+            ("fan-out", "fan-out deliveries/s with MQTT >= 0.9x without"),
+            ("rest setpriority", "set-priority deliveries/s with MQTT >= 0.9x without"),
+        ] {
+            if let Some(i) = self.find(prefix) {
+                let (without, with) = (
+                    self.get(i, Peer::Ours, "deliveries_per_s"),
+                    self.get(i, Peer::OursMqtt, "deliveries_per_s"),
+                );
+                out.extend(at_least(name, with, without, 0.9));
             }
         }
         out
@@ -463,5 +485,34 @@ mod tests {
         let broken = broken_correctness(&table.targets());
         assert_eq!(broken.len(), 1, "{broken:?}");
         assert!(broken[0].contains("(ours)") && broken[0].contains("lost 3"), "{}", broken[0]);
+    }
+
+    #[test]
+    fn mqtt_gets_a_column_and_its_cost_target_only_when_asked_for() {
+        let scenarios = scenarios(true);
+        let fan_out = scenarios.iter().position(|s| s.name.starts_with("fan-out")).unwrap();
+        let rest = scenarios.iter().position(|s| s.name.starts_with("rest setpriority")).unwrap();
+        assert!(scenarios[fan_out].runs(Peer::OursMqtt) && scenarios[rest].runs(Peer::OursMqtt));
+        assert!(!scenarios.iter().any(|s| s.name.starts_with("idle") && s.runs(Peer::OursMqtt)));
+        let report = |d: f64| vec![HashMap::from([("deliveries_per_s".to_owned(), d)])];
+        let results = HashMap::from([
+            ((fan_out, Peer::Ours), report(1_000_000.0)),
+            ((fan_out, Peer::OursMqtt), report(950_000.0)),
+            ((rest, Peer::Ours), report(100_000.0)),
+            ((rest, Peer::OursMqtt), report(85_000.0)),
+        ]);
+        let peers = [Peer::Ours, Peer::OursMqtt];
+        let table = Table { scenarios: &scenarios, results: &results, peers: &peers };
+        let args = Args { servers: Some(peers.to_vec()), ..Args::default() };
+        let text = table.render(&args.resolve().unwrap(), true, Duration::from_secs(1));
+        assert!(text.lines().nth(1).unwrap().contains("ours/ours-mqtt"), "{text}");
+        let targets = table.targets();
+        let met = |name: &str| targets.iter().find(|t| t.name.starts_with(name)).map(|t| t.met);
+        assert_eq!(met("fan-out deliveries/s with MQTT"), Some(true), "0.95x");
+        assert_eq!(met("set-priority deliveries/s with MQTT"), Some(false), "0.85x");
+
+        let without = Table { scenarios: &scenarios, results: &results, peers: &[Peer::Ours] };
+        let text = without.render(&Args::default().resolve().unwrap(), true, Duration::from_secs(1));
+        assert!(!text.contains("ours-mqtt"), "no MQTT column unless asked for:\n{text}");
     }
 }

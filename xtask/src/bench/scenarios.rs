@@ -53,7 +53,8 @@ pub(super) fn scenarios(quick: bool) -> Vec<Scenario> {
     let q = |full: u64, small: u64| if quick { small } else { full };
     let all: &'static [Peer] = &[Peer::Ours, Peer::Node, Peer::Ceiling];
     let socketio: &'static [Peer] = &[Peer::Ours, Peer::Node];
-    let rest: &'static [Peer] = &[Peer::Ours, Peer::OursSqlite, Peer::Node];
+    let rest: &'static [Peer] = &[Peer::Ours, Peer::OursSqlite, Peer::OursMqtt, Peer::Node];
+    let fan_out: &'static [Peer] = &[Peer::Ours, Peer::OursMqtt, Peer::Node, Peer::Ceiling];
     let with_correctness = |mut metrics: Vec<Metric>| {
         metrics.extend(CORRECTNESS);
         metrics
@@ -63,7 +64,7 @@ pub(super) fn scenarios(quick: bool) -> Vec<Scenario> {
     let mut out = vec![
         Scenario {
             name: format!("fan-out {subs} subs"),
-            peers: all,
+            peers: fan_out,
             args: args(&format!(
                 "fanout --subscribers {subs} --duration {} --window 64 --text-len 300",
                 q(10, 2)

@@ -18,6 +18,10 @@ pub(crate) enum Peer {
     /// The same manager with its state in a SQLite database and a storage folder, fresh for
     /// each run; only in the scenarios where the store matters (REST changes).
     OursSqlite,
+    /// The in-memory manager publishing every update to MQTT as well, to a Mosquitto the
+    /// bench starts for each run (`--mqtt-broker`); only in the fan-out and REST scenarios,
+    /// and only when named (`--servers ours,ours-mqtt`): what MQTT costs Socket.IO.
+    OursMqtt,
     /// The manager binary `--baseline` names.
     Baseline,
     /// Node's socket.io 4 server, `tests/bench/server.mjs`.
@@ -39,6 +43,7 @@ impl Peer {
         match self {
             Peer::Ours => "ours",
             Peer::OursSqlite => "ours-sqlite",
+            Peer::OursMqtt => "ours-mqtt",
             Peer::Baseline => "baseline",
             Peer::Node => "node",
             Peer::Ceiling => "ceiling",
@@ -91,7 +96,9 @@ pub(super) fn run_one(
     // A SQLite manager's database and storage folder, beside its log, new for each run.
     let state = log.with_extension("state");
     let _ = std::fs::remove_dir_all(&state);
-    let mut server = start_server(bins, peer, pinned.then_some(0), log, &state)?;
+    // Killed when the run ends, with the server.
+    let broker = if peer == Peer::OursMqtt { Some(Broker::start(&state)?) } else { None };
+    let mut server = start_server(bins, peer, pinned.then_some(0), log, &state, broker.as_ref())?;
     let mut args =
         vec!["--url".to_owned(), server.url.clone(), "--timeout".to_owned(), scenario.timeout_s.to_string()];
     args.extend(scenario.args.iter().cloned());
@@ -102,6 +109,7 @@ pub(super) fn run_one(
     let result = run_bounded(&mut cmd, Duration::from_secs(scenario.timeout_s + 30));
     let alive = server.alive();
     server.stop();
+    drop(broker);
     let _ = std::fs::remove_dir_all(&state);
     let stdout = result?;
     if !alive {
@@ -153,10 +161,11 @@ fn start_server(
     cpu: Option<u32>,
     log_path: &Path,
     state: &Path,
+    broker: Option<&Broker>,
 ) -> Result<ServerProcess, String> {
     let ping = PING_INTERVAL_S.to_string();
     let cmd = match peer {
-        Peer::Ours | Peer::OursSqlite | Peer::Baseline => {
+        Peer::Ours | Peer::OursSqlite | Peer::OursMqtt | Peer::Baseline => {
             let args = ["--listen", "127.0.0.1:0", "--ping-interval", &ping, "--max-connections", "50000"]
                 .map(String::from);
             let program = match (peer, &bins.baseline) {
@@ -174,6 +183,9 @@ fn start_server(
             } else {
                 cmd.env("MANAGER_DATABASE", ":memory:");
             }
+            if let Some(broker) = broker {
+                cmd.env("MANAGER_MQTT_BROKER", broker.url());
+            }
             cmd
         }
         Peer::Node => {
@@ -189,4 +201,79 @@ fn start_server(
         }
     };
     ServerProcess::start(cmd, peer.name(), log_path)
+}
+
+/// A Mosquitto for the `ours-mqtt` server: a loopback port the OS picks, anonymous clients,
+/// no persistence; killed when dropped.
+pub(super) struct Broker {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl Broker {
+    /// Starts one with its configuration in `dir`, and waits (at most 10 s) until it accepts
+    /// connections.
+    fn start(dir: &Path) -> Result<Broker, String> {
+        let program = crate::packages::find("mosquitto")
+            .ok_or("ours-mqtt needs mosquitto: install Debian's package (apt-get install mosquitto)")?;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map_err(|e| format!("no free port for mosquitto: {e}"))?
+            .port();
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let config = dir.join("mosquitto.conf");
+        let text = format!("listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n");
+        std::fs::write(&config, text).map_err(|e| format!("{}: {e}", config.display()))?;
+        let child = Command::new(&program)
+            .arg("-c")
+            .arg(&config)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("could not start {}: {e}", program.display()))?;
+        let mut broker = Broker { child, port };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if Instant::now() > deadline || !matches!(broker.child.try_wait(), Ok(None)) {
+                return Err(format!("mosquitto did not listen on port {port} within 10 s"));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Ok(broker)
+    }
+
+    fn url(&self) -> String {
+        format!("mqtt://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for Broker {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The broker `ours-mqtt` runs against starts on a free port, takes connections, and is
+    /// gone once dropped. Needs Debian's mosquitto, as `cargo xtask ci` installs it.
+    #[test]
+    fn the_mqtt_broker_starts_listens_and_stops() {
+        let dir = std::env::temp_dir().join(format!("xtask-bench-broker-{}", std::process::id()));
+        let broker = Broker::start(&dir).unwrap();
+        let url = broker.url();
+        let port: u16 = url.rsplit(':').next().unwrap().parse().unwrap();
+        assert!(url.starts_with("mqtt://127.0.0.1:"), "{url}");
+        assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_ok());
+        drop(broker);
+        assert!(
+            std::net::TcpStream::connect(("127.0.0.1", port)).is_err(),
+            "killed with its pid when dropped"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

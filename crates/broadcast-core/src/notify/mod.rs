@@ -30,8 +30,10 @@
 //! ```
 
 mod chat;
+mod farm_status;
 mod jobs;
 mod last_rendered;
+mod lifecycle;
 mod tasks;
 mod worker_tags;
 mod workers;
@@ -39,8 +41,10 @@ mod workers;
 use std::sync::Arc;
 
 pub use chat::{CHAT_ACK, chat_message};
+pub use farm_status::farm_status;
 pub use jobs::{job_created, job_deleted, job_updated};
 pub use last_rendered::last_rendered;
+pub use lifecycle::{manager_shutdown, manager_startup};
 pub use tasks::{task_log, task_updated};
 pub use worker_tags::{worker_tag_deleted, worker_tag_updated};
 pub use workers::{worker_created, worker_deleted, worker_updated};

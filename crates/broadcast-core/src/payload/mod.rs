@@ -1,18 +1,22 @@
-//! Payload types, one per `SocketIO*` schema of Flamenco's OpenAPI file, serialising to
+//! Payload types, one per `SocketIO*` schema (and `FarmStatusReport`, `EventLifeCycle`) of Flamenco's OpenAPI file, serialising to
 //! exactly its JSON: snake_case field names, optional fields omitted (never `null`),
 //! RFC 3339 timestamps, lower-case hyphenated UUIDs and the schema's enum strings.
 
 mod chat;
+mod farm_status;
 mod job;
 mod last_rendered;
+mod lifecycle;
 mod status;
 mod task;
 mod worker;
 mod worker_tag;
 
 pub use chat::ChatMessage;
+pub use farm_status::{FarmStatus, FarmStatusReport};
 pub use job::JobUpdate;
 pub use last_rendered::{LastRenderedImageInfo, LastRenderedUpdate};
+pub use lifecycle::{EventLifeCycle, LifeCycleEventType};
 pub use status::{JobStatus, TaskStatus, WorkerStatus};
 pub use task::{TaskLogUpdate, TaskUpdate};
 pub use worker::{WorkerStatusChangeRequest, WorkerUpdate};

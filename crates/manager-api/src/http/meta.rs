@@ -1,13 +1,20 @@
-//! `GET /api/v3/version`, and the JSON answers for unknown paths and methods.
+//! `GET /api/v3/version`, `GET /api/v3/status`, and the JSON answers for unknown paths and methods.
 
+use axum::extract::State;
 use axum::http::{Method, Uri};
+use broadcast_core::FarmStatusReport;
 
-use crate::Error;
 use crate::schema::FlamencoVersion;
+use crate::{Error, Manager};
 
 /// `GET /api/v3/version`: the `FlamencoVersion`.
 pub(super) async fn version() -> axum::Json<FlamencoVersion> {
     axum::Json(FlamencoVersion::current())
+}
+
+/// `GET /api/v3/status`: the `FarmStatusReport`.
+pub(super) async fn farm_status(State(manager): State<Manager>) -> axum::Json<FarmStatusReport> {
+    axum::Json(manager.farm_status())
 }
 
 /// Any path no route has: 404.

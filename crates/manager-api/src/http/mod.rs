@@ -57,6 +57,7 @@ pub fn router(manager: Manager) -> Router {
 pub fn router_with_limits(manager: Manager, limits: Limits) -> Router {
     Router::new()
         .route("/api/v3/version", get(meta::version))
+        .route("/api/v3/status", get(meta::farm_status))
         .route("/api/v3/jobs", get(jobs::fetch_jobs).post(jobs::submit_job))
         .route("/api/v3/jobs/{job_id}", get(jobs::fetch_job).delete(jobs::delete_job))
         .route("/api/v3/jobs/{job_id}/tasks", get(jobs::fetch_job_tasks))

@@ -186,9 +186,18 @@ async fn a_render_job_from_submission_to_completion() {
         pairs(&[("offline", "-"), ("starting", "offline"), ("awake", "starting"), ("offline", "awake")])
     );
 
+    // The farm's status, at each change only: no workers to work on the queued job, a
+    // worker signing on, getting the job's first task, the job completed, the worker gone.
+    let farm: Vec<(Event, Value)> = recorder.events(Room::FarmStatus);
+    assert!(farm.iter().all(|(e, _)| *e == Event::Status));
+    let farm: Vec<&str> = farm.iter().map(|(_, p)| p["status"].as_str().unwrap()).collect();
+    assert_eq!(farm, ["inoperative", "waiting", "active", "idle", "inoperative"]);
+    assert_eq!(get("/api/v3/status").send(&manager).await.json(), json!({"status": "inoperative"}));
+
     // Nothing went anywhere else.
     let rooms: std::collections::BTreeSet<Room> = recorder.deliveries().iter().map(|d| d.room).collect();
-    let mut allowed = vec![Room::Jobs, Room::Workers, Room::LastRendered, Room::Job(job_id)];
+    let mut allowed =
+        vec![Room::Jobs, Room::Workers, Room::LastRendered, Room::FarmStatus, Room::Job(job_id)];
     allowed.extend(done.iter().map(|(t, _)| Room::TaskLog(*t)));
     assert_eq!(rooms, allowed.into_iter().collect());
 }

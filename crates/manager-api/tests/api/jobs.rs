@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use axum::http::StatusCode;
 use broadcast_core::{BroadcastError, MockBroadcaster, Room, Update};
-use manager_api::{Manager, Storage};
+use manager_api::Storage;
 use mockall::Sequence;
 use serde_json::json;
 
@@ -119,7 +119,7 @@ async fn set_priority_edges_are_accepted_and_outside_refused() {
     let setup = Setup::new();
     let job = setup.echo_job().await;
     let mut mock = MockBroadcaster::new();
-    mock.expect_broadcast().times(2).returning(|_, _| Ok(()));
+    mock.expect_broadcast().withf(|room, _| *room == Room::Jobs).times(2).returning(|_, _| Ok(()));
     let manager = setup.with_mock(mock);
     for ok in [0, 100] {
         post(format!("/api/v3/jobs/{}/setpriority", job.id))
@@ -260,8 +260,11 @@ async fn a_failed_broadcast_does_not_fail_the_request_and_is_logged() {
     let setup = Setup::new();
     let job = setup.echo_job().await;
     let mut mock = MockBroadcaster::new();
-    mock.expect_broadcast().times(1).returning(|_, _| Err(BroadcastError::Closed));
-    let manager = Manager::new(setup.storage.clone(), Arc::new(mock));
+    mock.expect_broadcast()
+        .withf(|room, _| *room == Room::Jobs)
+        .times(1)
+        .returning(|_, _| Err(BroadcastError::Closed));
+    let manager = setup.with_mock(mock);
     post(format!("/api/v3/jobs/{}/setpriority", job.id))
         .json(json!({"priority": 10}))
         .send(&manager)

@@ -7,6 +7,7 @@
 
 mod bad_input;
 mod body_limits;
+mod farm_status;
 mod flows;
 mod jobs;
 mod logs;

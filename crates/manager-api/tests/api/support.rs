@@ -126,8 +126,11 @@ impl Setup {
         Setup { storage, manager }
     }
 
-    /// The manager under test: the same state, broadcasting to `mock`.
-    pub(crate) fn with_mock(&self, mock: MockBroadcaster) -> Manager {
+    /// The manager under test: the same state, broadcasting to `mock`. The farm's status,
+    /// which a new manager computes afresh on its first job or worker update, may go to
+    /// `FarmStatus` besides what the test expects; its own tests are in `farm_status.rs`.
+    pub(crate) fn with_mock(&self, mut mock: MockBroadcaster) -> Manager {
+        mock.expect_broadcast().withf(|room, _| *room == Room::FarmStatus).returning(|_, _| Ok(()));
         Manager::new(self.storage.clone(), Arc::new(mock))
     }
 

@@ -89,6 +89,7 @@ export class Store {
     const { previous_status: _p, ...fields } = update;
     this.tasks.set(update.id, { ...this.tasks.get(update.id), ...fields });
     this.changes.tasks.add(update.id);
+    this.changes.jobs.add(update.job_id); // its progress
     if (update.id === this.openTaskId) this.changes.log = true;
   }
 
@@ -139,6 +140,7 @@ export class Store {
   /** Opens a job (or none): its details, tasks and image start empty until fetched. */
   openJob(jobId) {
     if (jobId === this.openJobId) return;
+    if (this.openJobId) this.changes.jobs.add(this.openJobId); // its progress, no longer known
     this.openJobId = jobId;
     this.job = null;
     this.tasks = new Map();
@@ -192,6 +194,7 @@ export class Store {
     if (jobId !== this.openJobId) return;
     this.tasks = new Map(list.map((t) => [t.id, t]));
     this.changes.tasksReset = true;
+    this.changes.jobs.add(jobId); // its progress
     this.changes.log = true;
   }
 

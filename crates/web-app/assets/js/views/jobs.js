@@ -133,10 +133,19 @@ export class JobsView {
     setText(status, job.status);
     setAttr(status, 'class', statusClass(job.status));
     setText(row.cells.priority, job.priority);
-    const pct = percent(job.steps_completed, job.steps_total) ?? (job.status === 'completed' ? 100 : null);
+    const pct = percent(job.steps_completed, job.steps_total) ?? this.taskProgress(job);
+    row.bar.parentElement.hidden = pct === null;
     row.bar.style.width = `${pct ?? 0}%`;
     setText(row.progressText, pct === null ? '' : `${pct}%`);
     setText(row.cells.updated, time(job.updated));
+  }
+
+  /** Without steps (before Flamenco 3.9), the open job's share of completed tasks. */
+  taskProgress(job) {
+    if (job.status === 'completed') return 100;
+    if (job.id !== this.store.openJobId || this.store.tasks.size === 0) return null;
+    const done = [...this.store.tasks.values()].filter((t) => t.status === 'completed').length;
+    return percent(done, this.store.tasks.size);
   }
 
   markSelected() {
