@@ -33,9 +33,12 @@ export class Header {
     if (changes.connection) {
       let state = store.connection;
       let text = CONNECTION_TEXT[state];
-      if (state === 'connected' && store.lifecycle === 'manager-shutdown') {
+      // The manager says `manager-shutdown` before it closes the connection.
+      if (store.lifecycle === 'manager-shutdown') {
+        text = state === 'connected'
+          ? 'The manager is shutting down; updates will stop'
+          : 'Not receiving updates: the manager stopped; reconnecting…';
         state = 'disconnected';
-        text = 'The manager is shutting down; updates will stop';
       }
       setText(this.connection, text);
       this.connection.className = `connection ${state}`;
