@@ -1,45 +1,34 @@
 // The jobs view in Chromium against the real manager: jobs appear and change without a
 // reload, an operator's changes made in the page reach the server and come back to every
 // open page through `/jobs`, deep links survive a reload, and it all works by keyboard.
-import { describe, it, before, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startManager, launchBrowser, openPage, screenshot, rest, connection, WAIT_MS } from './lib.mjs';
+import { sharedFarm, openPage, screenshot, connection, WAIT_MS } from './lib.mjs';
 
 describe('the jobs view', () => {
-  let manager;
-  let browser;
-  let api;
-  before(async () => {
-    manager = await startManager();
-    api = rest(manager.url);
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await manager?.stop();
-  });
+  const farm = sharedFarm();
 
   const row = (page, id) => page.locator(`.jobs-table tr[data-id="${id}"]`);
   const cell = (page, id, column) => row(page, id).locator(`td.col-${column}`);
 
   it('shows a submitted job at once; a priority set in one page reaches the server and every page', async () => {
-    const a = await openPage(browser, manager.url, '/');
-    const b = await openPage(browser, manager.url, '/jobs');
+    const a = await openPage(farm.browser, farm.manager.url, '/');
+    const b = await openPage(farm.browser, farm.manager.url, '/jobs');
     await Promise.all([connection(a.page, 'connected'), connection(b.page, 'connected')]);
     await a.page.locator('.jobs-list .empty').waitFor();
 
-    const job = await api.submitJob('shot 010 lighting');
+    const job = await farm.api.submitJob('shot 010 lighting');
     for (const { page } of [a, b]) {
       await cell(page, job.id, 'name').getByText('shot 010 lighting').waitFor();
       assert.equal(await cell(page, job.id, 'status').innerText(), 'queued');
       assert.equal(await cell(page, job.id, 'priority').innerText(), '50');
     }
-    assert.equal(a.page.url(), `${manager.url}/`, 'no reload, no navigation');
+    assert.equal(a.page.url(), `${farm.manager.url}/`, 'no reload, no navigation');
 
     // Open the job by keyboard: Tab reaches the row's link, Enter opens it.
     await a.page.locator(`.jobs-table tr[data-id="${job.id}"] a`).focus();
     await a.page.keyboard.press('Enter');
-    await a.page.waitForURL(`${manager.url}/jobs/${job.id}`);
+    await a.page.waitForURL(`${farm.manager.url}/jobs/${job.id}`);
     await a.page.locator('#job-title').getByText('shot 010 lighting').waitFor();
     await a.page.locator('.tasks-table tbody tr').nth(1).waitFor();
 
@@ -49,7 +38,7 @@ describe('the jobs view', () => {
     for (const { page } of [a, b]) {
       await cell(page, job.id, 'priority').getByText('80', { exact: true }).waitFor();
     }
-    assert.equal((await api.get(`/api/v3/jobs/${job.id}`)).priority, 80, 'the server has it');
+    assert.equal((await farm.api.get(`/api/v3/jobs/${job.id}`)).priority, 80, 'the server has it');
     await screenshot(a.page, 'jobs-priority');
     await screenshot(b.page, 'jobs-second-page');
     assert.deepEqual(a.problems, []);
@@ -59,11 +48,11 @@ describe('the jobs view', () => {
   });
 
   it('cancels, requeues and deletes from the page; a deleted job leaves every page', async () => {
-    const a = await openPage(browser, manager.url, '/');
-    const b = await openPage(browser, manager.url, '/');
+    const a = await openPage(farm.browser, farm.manager.url, '/');
+    const b = await openPage(farm.browser, farm.manager.url, '/');
     await Promise.all([connection(a.page, 'connected'), connection(b.page, 'connected')]);
-    const job = await api.submitJob('to be canceled');
-    await a.page.goto(`${manager.url}/jobs/${job.id}`); // a deep link, loaded fresh
+    const job = await farm.api.submitJob('to be canceled');
+    await a.page.goto(`${farm.manager.url}/jobs/${job.id}`); // a deep link, loaded fresh
     await connection(a.page, 'connected');
     await a.page.locator('#job-title').getByText('to be canceled').waitFor();
 
@@ -78,13 +67,13 @@ describe('the jobs view', () => {
     // Delete asks first; "Keep" changes nothing, "Delete" deletes.
     await a.page.getByRole('button', { name: 'Delete…' }).click();
     await a.page.getByRole('button', { name: 'Keep' }).click();
-    assert.equal((await api.get(`/api/v3/jobs/${job.id}`)).id, job.id);
+    assert.equal((await farm.api.get(`/api/v3/jobs/${job.id}`)).id, job.id);
     await a.page.getByRole('button', { name: 'Delete…' }).click();
     await a.page.getByRole('group', { name: 'Confirm deletion' }).getByRole('button', { name: 'Delete' }).click();
     await row(b.page, job.id).waitFor({ state: 'detached' });
     await row(a.page, job.id).waitFor({ state: 'detached' });
     await a.page.getByText('This job has been deleted.').waitFor();
-    assert.equal((await api.call('GET', `/api/v3/jobs/${job.id}`)).status, 404);
+    assert.equal((await farm.api.call('GET', `/api/v3/jobs/${job.id}`)).status, 404);
     assert.deepEqual(a.problems, []);
     assert.deepEqual(b.problems, []);
     await a.context.close();
@@ -92,13 +81,13 @@ describe('the jobs view', () => {
   });
 
   it('shows an error the API answers instead of swallowing it', async () => {
-    const a = await openPage(browser, manager.url, '/');
+    const a = await openPage(farm.browser, farm.manager.url, '/');
     await connection(a.page, 'connected');
-    const job = await api.submitJob('refused change');
+    const job = await farm.api.submitJob('refused change');
     await a.page.locator(`.jobs-table tr[data-id="${job.id}"] a`).click();
     await a.page.locator('#job-title').getByText('refused change').waitFor();
     // The job is canceled behind the page's back, which then asks to cancel it again: 409.
-    await api.post(`/api/v3/jobs/${job.id}/setstatus`, { status: 'cancel-requested', reason: 'test' });
+    await farm.api.post(`/api/v3/jobs/${job.id}/setstatus`, { status: 'cancel-requested', reason: 'test' });
     await a.page.locator('.job-head .status').getByText('canceled').waitFor();
     a.allow(/409/);
     await a.page.evaluate(() => document.querySelector('.actions button:nth-child(3)').removeAttribute('disabled'));
@@ -113,9 +102,9 @@ describe('the jobs view', () => {
 
   it('keeps deep links across a reload and moves through rows with the arrow keys', async () => {
     const jobs = [];
-    for (const name of ['first', 'second', 'third']) jobs.push(await api.submitJob(`keys ${name}`));
-    const tasks = (await api.get(`/api/v3/jobs/${jobs[1].id}/tasks`)).tasks;
-    const a = await openPage(browser, manager.url, `/jobs/${jobs[1].id}/tasks/${tasks[1].id}`);
+    for (const name of ['first', 'second', 'third']) jobs.push(await farm.api.submitJob(`keys ${name}`));
+    const tasks = (await farm.api.get(`/api/v3/jobs/${jobs[1].id}/tasks`)).tasks;
+    const a = await openPage(farm.browser, farm.manager.url, `/jobs/${jobs[1].id}/tasks/${tasks[1].id}`);
     await connection(a.page, 'connected');
     await a.page.locator('#log-title').getByText(`Log of ${tasks[1].name}`).waitFor();
     await a.page.reload();
@@ -129,7 +118,7 @@ describe('the jobs view', () => {
     await a.page.keyboard.press('ArrowDown');
     await a.page.keyboard.press('ArrowDown');
     await a.page.keyboard.press('Enter');
-    await a.page.waitForURL(`${manager.url}/jobs/${jobs[0].id}`);
+    await a.page.waitForURL(`${farm.manager.url}/jobs/${jobs[0].id}`);
     await a.page.locator('#job-title').getByText('keys first').waitFor();
     await a.page.goBack();
     await a.page.locator('#job-title').getByText('keys second').waitFor();
@@ -140,7 +129,7 @@ describe('the jobs view', () => {
     await a.page.keyboard.press('Tab'); // the skip link comes first
     assert.equal(await a.page.evaluate(() => document.activeElement.textContent), 'Skip to content');
     await a.page.getByRole('link', { name: 'Workers' }).press('Enter');
-    await a.page.waitForURL(`${manager.url}/workers`);
+    await a.page.waitForURL(`${farm.manager.url}/workers`);
     assert.equal(await a.page.getByRole('link', { name: 'Workers' }).getAttribute('aria-current'), 'page');
     assert.deepEqual(a.problems, []);
     await a.context.close();

@@ -1,6 +1,7 @@
 // Helpers for the web-app suite: the real manager binary (started per test, on a port the
 // OS picks), headless Chromium from the system driven by playwright-core, a page that
 // records every console error, page error and failed request, and a worker driven over REST.
+import { before, after } from 'node:test';
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -77,6 +78,25 @@ export async function startManager({ port = 0, args = ['--database', ':memory:']
     },
     kill() { if (child.exitCode === null) child.kill('SIGKILL'); },
   };
+}
+
+/**
+ * One manager (state in memory) and one browser for the tests of a `describe` block, started
+ * before them and stopped after: `const farm = sharedFarm();` then `farm.manager`,
+ * `farm.api` and `farm.browser` inside the tests.
+ */
+export function sharedFarm() {
+  const farm = {};
+  before(async () => {
+    farm.manager = await startManager();
+    farm.api = rest(farm.manager.url);
+    farm.browser = await launchBrowser();
+  });
+  after(async () => {
+    await farm.browser?.close();
+    await farm.manager?.stop();
+  });
+  return farm;
 }
 
 export function launchBrowser() {

@@ -1,51 +1,40 @@
 // A worker (driven over REST) renders a job while a page watches in Chromium: the tasks
 // table, the task log and the last-rendered image follow; the workers and tags views follow
 // their updates, and a worker is sent to sleep and woken from the page.
-import { describe, it, before, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startManager, launchBrowser, openPage, screenshot, rest, connection, worker, png, WAIT_MS } from './lib.mjs';
+import { sharedFarm, openPage, screenshot, connection, worker, png, WAIT_MS } from './lib.mjs';
 
 describe('a render as the page sees it', () => {
-  let manager;
-  let browser;
-  let api;
-  before(async () => {
-    manager = await startManager();
-    api = rest(manager.url);
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await manager?.stop();
-  });
+  const farm = sharedFarm();
 
   const taskRow = (page, id) => page.locator(`.tasks-table tr[data-id="${id}"]`);
 
   /** Waits until the header shows farm status `status`, in Flamenco's words. */
-  const farm = async (page, status, words) => {
+  const farmStatus = async (page, status, words) => {
     await page.locator(`#farm-status[data-status="${status}"]`).waitFor();
     assert.equal(await page.locator('#farm-status').innerText(), `Farm status: ${status} ${words}`);
   };
 
   it('follows the tasks, the log, the last-rendered image and the farm status', async () => {
-    const { page, problems } = await openPage(browser, manager.url, '/');
+    const { page, problems } = await openPage(farm.browser, farm.manager.url, '/');
     await connection(page, 'connected');
-    await farm(page, 'inoperative', 'Cannot work: there are no workers, or all are offline.');
+    await farmStatus(page, 'inoperative', 'Cannot work: there are no workers, or all are offline.');
     await screenshot(page, 'render-inoperative');
 
-    const w = await worker(api, 'render-node-01');
+    const w = await worker(farm.api, 'render-node-01');
     await w.wake();
-    await farm(page, 'idle', 'Workers are awake and ready for work.');
+    await farmStatus(page, 'idle', 'Workers are awake and ready for work.');
     // Other jobs on the farm, waiting behind this one (lower priority) or canceled.
-    const layout = await api.submitJob('shot 010 layout', { priority: 30 });
-    const comp = await api.submitJob('shot 030 comp', { priority: 40 });
-    await api.post(`/api/v3/jobs/${comp.id}/setstatus`, { status: 'cancel-requested', reason: 'not needed' });
-    const job = await api.submitJob('shot 020 render');
-    await farm(page, 'waiting', 'Work has been queued, but all workers are asleep.');
-    const tasks = (await api.get(`/api/v3/jobs/${job.id}/tasks`)).tasks;
+    const layout = await farm.api.submitJob('shot 010 layout', { priority: 30 });
+    const comp = await farm.api.submitJob('shot 030 comp', { priority: 40 });
+    await farm.api.post(`/api/v3/jobs/${comp.id}/setstatus`, { status: 'cancel-requested', reason: 'not needed' });
+    const job = await farm.api.submitJob('shot 020 render');
+    await farmStatus(page, 'waiting', 'Work has been queued, but all workers are asleep.');
+    const tasks = (await farm.api.get(`/api/v3/jobs/${job.id}/tasks`)).tasks;
     await page.locator(`.jobs-table tr[data-id="${job.id}"] a`).click();
     await taskRow(page, tasks[0].id).locator('a').click();
-    await page.waitForURL(`${manager.url}/jobs/${job.id}/tasks/${tasks[0].id}`);
+    await page.waitForURL(`${farm.manager.url}/jobs/${job.id}/tasks/${tasks[0].id}`);
     await page.locator('pre.log').getByText('No log yet.').waitFor();
 
     // The worker takes the first task: it turns active, with the worker's name.
@@ -53,7 +42,7 @@ describe('a render as the page sees it', () => {
     assert.equal(first.uuid, tasks[0].id);
     await taskRow(page, first.uuid).getByText('active').waitFor();
     await page.locator('.job-head .status').getByText('active').waitFor();
-    await farm(page, 'active', 'Actively working on a job.');
+    await farmStatus(page, 'active', 'Actively working on a job.');
 
     // Its log arrives in chunks, appended as they come; then a whole link appears.
     await w.update(first.uuid, { activity: 'rendering frame 1', log: 'Blender 4.2 starting\nFra:1 Mem:12M | Syncing\n' });
@@ -65,7 +54,7 @@ describe('a render as the page sees it', () => {
     await whole.waitFor();
     const href = await whole.getAttribute('href');
     assert.match(href, /^\/job-files\//);
-    const log = await (await fetch(manager.url + href)).text();
+    const log = await (await fetch(farm.manager.url + href)).text();
     assert.equal(log, 'Blender 4.2 starting\nFra:1 Mem:12M | Syncing\nFra:1 Mem:14M | Rendering 1/64 samples\n');
     assert.equal(await page.locator('pre.log').innerText(),
       'Blender 4.2 starting\nFra:1 Mem:12M | Syncing\nFra:1 Mem:14M | Rendering 1/64 samples');
@@ -101,16 +90,16 @@ describe('a render as the page sees it', () => {
     await page.locator(`.jobs-table tr[data-id="${job.id}"] .col-status`).getByText('completed').waitFor();
     await page.getByText('2 of 2 tasks completed').waitFor();
     // The other job is queued still, so the farm waits for a worker to ask for it.
-    await farm(page, 'waiting', 'Work has been queued, but all workers are asleep.');
-    await api.post(`/api/v3/jobs/${layout.id}/setstatus`, { status: 'cancel-requested', reason: 'not needed' });
-    await farm(page, 'idle', 'Workers are awake and ready for work.');
+    await farmStatus(page, 'waiting', 'Work has been queued, but all workers are asleep.');
+    await farm.api.post(`/api/v3/jobs/${layout.id}/setstatus`, { status: 'cancel-requested', reason: 'not needed' });
+    await farmStatus(page, 'idle', 'Workers are awake and ready for work.');
     await screenshot(page, 'render-completed');
     assert.deepEqual(problems, []);
   }, { timeout: WAIT_MS * 4 });
 
   it('workers follow /workers; sleep and wake from the page reach the server', async () => {
-    const w = await worker(api, 'render-node-02');
-    const { page, problems } = await openPage(browser, manager.url, '/workers');
+    const w = await worker(farm.api, 'render-node-02');
+    const { page, problems } = await openPage(farm.browser, farm.manager.url, '/workers');
     await connection(page, 'connected');
     const row = page.locator(`tr[data-id="${w.id}"]`);
     await row.getByText('offline').waitFor();
@@ -119,35 +108,35 @@ describe('a render as the page sees it', () => {
 
     await page.getByRole('button', { name: 'Send render-node-02 to sleep' }).click();
     await row.getByText('→ asleep').waitFor();
-    const requested = await api.get(`/api/v3/worker-mgt/workers/${w.id}`);
+    const requested = await farm.api.get(`/api/v3/worker-mgt/workers/${w.id}`);
     assert.deepEqual(requested.status_change, { status: 'asleep', is_lazy: false });
     // The worker obeys: it says it is asleep now.
-    await api.post('/api/v3/worker/state-changed', { status: 'asleep' }, 204,
+    await farm.api.post('/api/v3/worker/state-changed', { status: 'asleep' }, 204,
       { auth: { id: w.id, secret: 'secret-render-node-02' } });
     await row.locator('.status').getByText('asleep').waitFor();
 
     await page.getByRole('button', { name: 'Wake render-node-02 up' }).click();
     await row.getByText('→ awake').waitFor();
-    assert.equal((await api.get(`/api/v3/worker-mgt/workers/${w.id}`)).status_change.status, 'awake');
+    assert.equal((await farm.api.get(`/api/v3/worker-mgt/workers/${w.id}`)).status_change.status, 'awake');
     await screenshot(page, 'workers');
 
     // Deleted workers leave the table.
-    assert.equal((await api.call('DELETE', `/api/v3/worker-mgt/workers/${w.id}`)).status, 204);
+    assert.equal((await farm.api.call('DELETE', `/api/v3/worker-mgt/workers/${w.id}`)).status, 204);
     await row.waitFor({ state: 'detached' });
     assert.deepEqual(problems, []);
   });
 
   it('worker tags follow /workertags', async () => {
-    const { page, problems } = await openPage(browser, manager.url, '/tags');
+    const { page, problems } = await openPage(farm.browser, farm.manager.url, '/tags');
     await connection(page, 'connected');
     await page.getByText('No worker tags.').waitFor();
-    const tag = await api.post('/api/v3/worker-mgt/tags', { name: 'GPU-EEVEE', description: 'GPU rendering with EEVEE' }, 200);
+    const tag = await farm.api.post('/api/v3/worker-mgt/tags', { name: 'GPU-EEVEE', description: 'GPU rendering with EEVEE' }, 200);
     const row = page.locator(`tr[data-id="${tag.id}"]`);
     await row.getByText('GPU rendering with EEVEE').waitFor();
-    assert.equal((await api.call('PUT', `/api/v3/worker-mgt/tag/${tag.id}`, { name: 'GPU-Cycles', description: 'GPU rendering with Cycles' })).status, 204);
+    assert.equal((await farm.api.call('PUT', `/api/v3/worker-mgt/tag/${tag.id}`, { name: 'GPU-Cycles', description: 'GPU rendering with Cycles' })).status, 204);
     await row.getByText('GPU-Cycles').waitFor();
     await screenshot(page, 'tags');
-    assert.equal((await api.call('DELETE', `/api/v3/worker-mgt/tag/${tag.id}`)).status, 204);
+    assert.equal((await farm.api.call('DELETE', `/api/v3/worker-mgt/tag/${tag.id}`)).status, 204);
     await row.waitFor({ state: 'detached' });
     assert.deepEqual(problems, []);
   });

@@ -2,11 +2,11 @@
 // (views/job.js) and the open task's log below that (views/tasklog.js).
 import { arrowKeys, h, setAttr, setText } from '../dom.js';
 import { percent, statusClass, time } from '../format.js';
-import { get } from '../api.js';
 import { jobPath } from '../router.js';
 import { subscriptionKey } from '../updates.js';
 import { JobPanel } from './job.js';
 import { TaskLogPanel } from './tasklog.js';
+import { loadList } from './table.js';
 
 const COLUMNS = ['Name', 'Type', 'Status', 'Priority', 'Progress', 'Updated'];
 
@@ -54,14 +54,11 @@ export class JobsView {
     if (fresh.task) this.log.load();
   }
 
-  async loadJobs() {
+  loadJobs() {
     this.loaded = true;
-    try {
-      await this.store.snapshot('jobs', () => get('/api/v3/jobs'), (answer) => this.store.setJobs(answer.jobs));
-    } catch (e) {
-      this.context.notices.error(`Could not fetch the jobs: ${e.message}`);
-    }
-    this.context.render();
+    return loadList(this.context, {
+      kind: 'jobs', path: '/api/v3/jobs', what: 'the jobs', apply: (answer) => this.store.setJobs(answer.jobs),
+    });
   }
 
   refreshTasks() {

@@ -1,5 +1,20 @@
-// A table whose rows are kept by id and redrawn only when their item changed.
+// A table whose rows are kept by id and redrawn only when their item changed, and the
+// fetch that fills a view's list.
 import { h, setText } from '../dom.js';
+import { get } from '../api.js';
+
+/**
+ * Fetches `path` into the store as a snapshot of `kind` (updates that arrive meanwhile are
+ * replayed on top), says so when it fails, and redraws.
+ */
+export async function loadList(context, { kind, path, apply, what }) {
+  try {
+    await context.store.snapshot(kind, () => get(path), apply);
+  } catch (e) {
+    context.notices.error(`Could not fetch ${what}: ${e.message}`);
+  }
+  context.render();
+}
 
 export class KeyedTable {
   /**

@@ -1,8 +1,7 @@
 // The worker-tags view: every tag, kept current by `/workertags`.
 import { h, setText } from '../dom.js';
-import { get } from '../api.js';
 import { subscriptionKey } from '../updates.js';
-import { KeyedTable } from './table.js';
+import { KeyedTable, loadList } from './table.js';
 
 export class TagsView {
   constructor(main, context) {
@@ -35,13 +34,11 @@ export class TagsView {
     return { tags: true };
   }
 
-  async load() {
-    try {
-      await this.store.snapshot('tags', () => get('/api/v3/worker-mgt/tags'), (answer) => this.store.setTags(answer.tags ?? []));
-    } catch (e) {
-      this.context.notices.error(`Could not fetch the worker tags: ${e.message}`);
-    }
-    this.context.render();
+  load() {
+    return loadList(this.context, {
+      kind: 'tags', path: '/api/v3/worker-mgt/tags', what: 'the worker tags',
+      apply: (answer) => this.store.setTags(answer.tags ?? []),
+    });
   }
 
   render(changes) {

@@ -2,9 +2,9 @@
 // `/workers`, with the actions to send a worker to sleep or wake it.
 import { h, setAttr, setText } from '../dom.js';
 import { statusClass, time } from '../format.js';
-import { get, post, seg } from '../api.js';
+import { post, seg } from '../api.js';
 import { subscriptionKey } from '../updates.js';
-import { KeyedTable } from './table.js';
+import { KeyedTable, loadList } from './table.js';
 
 export class WorkersView {
   constructor(main, context) {
@@ -30,13 +30,11 @@ export class WorkersView {
     return { workers: true };
   }
 
-  async load() {
-    try {
-      await this.store.snapshot('workers', () => get('/api/v3/worker-mgt/workers'), (answer) => this.store.setWorkers(answer.workers));
-    } catch (e) {
-      this.context.notices.error(`Could not fetch the workers: ${e.message}`);
-    }
-    this.context.render();
+  load() {
+    return loadList(this.context, {
+      kind: 'workers', path: '/api/v3/worker-mgt/workers', what: 'the workers',
+      apply: (answer) => this.store.setWorkers(answer.workers),
+    });
   }
 
   render(changes) {
@@ -49,7 +47,7 @@ export class WorkersView {
     const change = h('span', { class: 'status-change' });
     const sleep = h('button', { type: 'button', onclick: () => this.request(id, 'asleep') }, 'Send to sleep');
     const wake = h('button', { type: 'button', onclick: () => this.request(id, 'awake') }, 'Wake up');
-    const cells = [name, h('td', {}, status, change), h('td'), h('td'), h('td', { class: 'row-actions' }, sleep, wake)];
+    const cells = [name, h('td', {}, status, change), h('td'), h('td'), h('td', {}, h('div', { class: 'row-actions' }, sleep, wake))];
     return { tr: h('tr', { 'data-id': id }, cells), name, status, change, cells, sleep, wake };
   }
 
