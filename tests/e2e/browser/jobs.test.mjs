@@ -100,6 +100,47 @@ describe('the jobs view', () => {
     await a.context.close();
   });
 
+  it('subscribes for what the view shows and unsubscribes from what it leaves', async () => {
+    const job = await farm.api.submitJob('subscriptions');
+    const [task] = (await farm.api.get(`/api/v3/jobs/${job.id}/tasks`)).tasks;
+    const a = await openPage(farm.browser, farm.manager.url, `/jobs/${job.id}/tasks/${task.id}`);
+    await connection(a.page, 'connected');
+    await a.page.locator('#log-title').waitFor();
+    // The /subscription messages the page has sent, once there are `count` (or the wait is over).
+    const subscriptions = async (count) => {
+      const all = () => a.sent.filter(([event]) => event === '/subscription').map(([, payload]) => payload);
+      const deadline = Date.now() + WAIT_MS;
+      while (all().length < count && Date.now() < deadline) await a.page.waitForTimeout(20);
+      return all();
+    };
+    // Jobs is joined by default: only the job and its task's log are asked for.
+    assert.deepEqual(await subscriptions(2), [
+      { op: 'subscribe', type: 'job', uuid: job.id },
+      { op: 'subscribe', type: 'tasklog', uuid: task.id },
+    ]);
+    await a.page.getByRole('link', { name: 'Workers' }).click();
+    await a.page.locator('h1').getByText('Workers').waitFor();
+    assert.deepEqual((await subscriptions(6)).slice(2), [
+      { op: 'unsubscribe', type: 'allJobs' },
+      { op: 'unsubscribe', type: 'job', uuid: job.id },
+      { op: 'unsubscribe', type: 'tasklog', uuid: task.id },
+      { op: 'subscribe', type: 'allWorkers' },
+    ]);
+    await a.page.getByRole('link', { name: 'Tags' }).click();
+    assert.deepEqual((await subscriptions(8)).slice(6), [
+      { op: 'unsubscribe', type: 'allWorkers' },
+      { op: 'subscribe', type: 'allWorkerTags' },
+    ]);
+    await a.page.getByRole('link', { name: 'Jobs', exact: true }).click();
+    await a.page.locator(`.jobs-table tr[data-id="${job.id}"]`).waitFor();
+    assert.deepEqual((await subscriptions(10)).slice(8), [
+      { op: 'unsubscribe', type: 'allWorkerTags' },
+      { op: 'subscribe', type: 'allJobs' },
+    ]);
+    assert.deepEqual(a.problems, []);
+    await a.context.close();
+  });
+
   it('keeps deep links across a reload and moves through rows with the arrow keys', async () => {
     const jobs = [];
     for (const name of ['first', 'second', 'third']) jobs.push(await farm.api.submitJob(`keys ${name}`));

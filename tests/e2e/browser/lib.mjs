@@ -131,8 +131,15 @@ export async function openPage(browser, base, path = '/') {
     if (noContent.has(r) && r.failure()?.errorText === 'net::ERR_ABORTED') return;
     note(`request failed: ${r.method()} ${r.url()} ${r.failure()?.errorText}`);
   });
+  // What the page sends over its websockets, as Socket.IO events: [name, payload].
+  const sent = [];
+  page.on('websocket', (ws) => ws.on('framesent', ({ payload }) => {
+    const text = String(payload);
+    const at = text.indexOf('[');
+    if (text.startsWith('42') && at > 0) sent.push(JSON.parse(text.slice(at)));
+  }));
   await page.goto(base + path);
-  return { page, context, problems, allow: (re) => allowed.push(re) };
+  return { page, context, problems, sent, allow: (re) => allowed.push(re) };
 }
 
 export async function screenshot(page, name) {
