@@ -73,6 +73,7 @@ describe('the jobs view', () => {
     await row(b.page, job.id).waitFor({ state: 'detached' });
     await row(a.page, job.id).waitFor({ state: 'detached' });
     await a.page.getByText('This job has been deleted.').waitFor();
+    await screenshot(a.page, 'jobs-deleted');
     assert.equal((await farm.api.call('GET', `/api/v3/jobs/${job.id}`)).status, 404);
     assert.deepEqual(a.problems, []);
     assert.deepEqual(b.problems, []);
@@ -137,6 +138,7 @@ describe('the jobs view', () => {
       { op: 'unsubscribe', type: 'allWorkerTags' },
       { op: 'subscribe', type: 'allJobs' },
     ]);
+    await screenshot(a.page, 'jobs-subscriptions');
     assert.deepEqual(a.problems, []);
     await a.context.close();
   });
@@ -172,6 +174,7 @@ describe('the jobs view', () => {
     await a.page.getByRole('link', { name: 'Workers' }).press('Enter');
     await a.page.waitForURL(`${farm.manager.url}/workers`);
     assert.equal(await a.page.getByRole('link', { name: 'Workers' }).getAttribute('aria-current'), 'page');
+    await screenshot(a.page, 'jobs-keyboard');
     assert.deepEqual(a.problems, []);
     await a.context.close();
   }, { timeout: WAIT_MS * 4 });
