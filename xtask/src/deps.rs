@@ -32,6 +32,16 @@ const RULES: &[Rule] = &[
         forbidden: &["manager-api", "broadcast-core", "broadcast-socketio", "socketioxide", "engineioxide"],
         why: "the web app is files and an axum router; it talks to the manager only over HTTP and Socket.IO, as any browser does",
     },
+    Rule {
+        krate: "broadcast-redis",
+        forbidden: &["socketioxide", "engineioxide", "broadcast-socketio", "manager-api", "axum"],
+        why: "the Redis relay depends on broadcast-core and a Redis client only; it knows no transport and no service",
+    },
+    Rule {
+        krate: "webupdates-node",
+        forbidden: &["manager-api"],
+        why: "a Socket.IO-only node is built from broadcast-socketio and broadcast-redis alone",
+    },
 ];
 
 pub(crate) fn run() -> Result<(), String> {

@@ -11,15 +11,15 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::util::{ServerProcess, cargo, exec, project_root};
+use crate::util::{ServerProcess, cargo, exec, project_root, target_dir};
 
 /// One suite: which server it talks to and which test files it runs.
 struct Suite {
     name: &'static str,
     /// The cargo package of the server binary.
     package: &'static str,
-    /// The server's arguments; `None` for a suite that starts (and stops) the server itself,
-    /// which then gets the binary's path as `MANAGER_BIN`.
+    /// The server's arguments; `None` for a suite that starts (and stops) its servers
+    /// itself, which then gets the binaries' paths as `MANAGER_BIN` and `NODE_BIN`.
     args: Option<&'static [&'static str]>,
     /// Test files or folders, relative to `tests/e2e`.
     tests: &'static [&'static str],
@@ -48,10 +48,16 @@ const SUITES: &[Suite] = &[
     Suite { name: "manager restart", package: "manager", args: None, tests: &["restart"] },
     // Each test file starts its own managers: a fresh farm, and restarts.
     Suite { name: "web app in Chromium", package: "manager", args: None, tests: &["browser"] },
+    Suite {
+        name: "manager and two nodes through Redis",
+        package: "webupdates-node",
+        args: None,
+        tests: &["scale-out"],
+    },
 ];
 
 pub(crate) fn run() -> Result<(), String> {
-    crate::packages::ensure(std::slice::from_ref(&crate::packages::CHROMIUM))?;
+    crate::packages::ensure(crate::packages::NEEDED)?;
     let e2e_dir = project_root().join("tests/e2e");
     let packages: Vec<&str> = SUITES.iter().map(|s| s.package).collect();
     let mut build = cargo();
@@ -60,18 +66,19 @@ pub(crate) fn run() -> Result<(), String> {
         build.args(["--package", p]);
     }
     exec(&mut build)?;
+    let target = target_dir()?;
     exec(
         Command::new("npm").args(["ci", "--no-audit", "--no-fund", "--loglevel=error"]).current_dir(&e2e_dir),
     )?;
     for suite in SUITES {
-        run_suite(suite, &e2e_dir)?;
+        run_suite(suite, &e2e_dir, &target)?;
     }
     Ok(())
 }
 
-fn run_suite(suite: &Suite, e2e_dir: &Path) -> Result<(), String> {
+fn run_suite(suite: &Suite, e2e_dir: &Path, target: &Path) -> Result<(), String> {
     eprintln!("==> e2e suite: {}", suite.name);
-    let log_dir = project_root().join("target/e2e");
+    let log_dir = target.join("e2e");
     std::fs::create_dir_all(&log_dir).map_err(|e| e.to_string())?;
     let log_path = log_dir.join(format!("{}.log", suite.package));
     let mut node = Command::new("node");
@@ -79,18 +86,21 @@ fn run_suite(suite: &Suite, e2e_dir: &Path) -> Result<(), String> {
     node.args(["--test", "--test-concurrency=1", "--test-timeout=120000"])
         .args(suite.tests)
         .env("MANAGER_DATABASE", ":memory:")
-        .env("E2E_SCREENSHOTS", project_root().join("target/e2e/screenshots"))
+        .env("E2E_SCREENSHOTS", target.join("e2e/screenshots"))
         .env("CHROMIUM_BIN", crate::packages::find("chromium").unwrap_or_else(|| "/usr/bin/chromium".into()))
         .current_dir(e2e_dir);
     let result = match suite.args {
         Some(args) => {
-            let mut server = start_server(suite.package, args, &log_path)?;
+            let mut server = start_server(&binary(target, suite.package), args, &log_path)?;
             node.env("E2E_URL", &server.url);
             let result = exec(&mut node);
             server.stop();
             result
         }
-        None => exec(node.env("MANAGER_BIN", binary(suite.package))),
+        None => exec(
+            node.env("MANAGER_BIN", binary(target, "manager"))
+                .env("NODE_BIN", binary(target, "webupdates-node")),
+        ),
     };
     if result.is_err() {
         let log = std::fs::read_to_string(&log_path).unwrap_or_default();
@@ -104,16 +114,17 @@ fn run_suite(suite: &Suite, e2e_dir: &Path) -> Result<(), String> {
     result.map_err(|e| format!("suite `{}`: {e}", suite.name))
 }
 
-/// The debug build of a package's binary.
-fn binary(package: &str) -> std::path::PathBuf {
-    project_root().join("target/debug").join(package)
+/// The debug build of a package's binary, where cargo put it.
+fn binary(target: &Path, package: &str) -> std::path::PathBuf {
+    target.join("debug").join(package)
 }
 
-/// Starts a suite's server (the debug build of `package`) with `args`.
-fn start_server(package: &str, args: &[&str], log_path: &Path) -> Result<ServerProcess, String> {
+/// Starts a suite's server, the binary at `path`, with `args`.
+fn start_server(path: &Path, args: &[&str], log_path: &Path) -> Result<ServerProcess, String> {
     let filter = std::env::var("RUST_LOG")
         .unwrap_or_else(|_| "debug,socketioxide=info,engineioxide=info,hyper=info,hyper_util=info".into());
-    let mut cmd = Command::new(binary(package));
+    let mut cmd = Command::new(path);
     cmd.args(args).env("RUST_LOG", filter).env("NO_COLOR", "1").env("MANAGER_DATABASE", ":memory:");
-    ServerProcess::start(cmd, package, log_path)
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    ServerProcess::start(cmd, &name, log_path)
 }

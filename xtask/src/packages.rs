@@ -18,8 +18,11 @@ pub(crate) struct Package {
 }
 
 /// Every system package the tests need.
-pub(crate) const NEEDED: &[Package] =
-    &[Package { program: "mosquitto", debian: "mosquitto", why: "the MQTT tests' broker" }, CHROMIUM];
+pub(crate) const NEEDED: &[Package] = &[
+    Package { program: "mosquitto", debian: "mosquitto", why: "the MQTT tests' broker" },
+    Package { program: "redis-server", debian: "redis-server", why: "the scale-out tests' Redis" },
+    CHROMIUM,
+];
 
 /// The browser the web app's end-to-end suite drives (headless, through playwright-core).
 pub(crate) const CHROMIUM: Package =

@@ -9,6 +9,19 @@ pub(crate) fn project_root() -> PathBuf {
     manifest_dir.parent().map(PathBuf::from).unwrap_or(manifest_dir)
 }
 
+/// Where cargo puts what it builds: `cargo metadata`'s `target_directory`, which follows
+/// `CARGO_TARGET_DIR`, `build.target-dir` in a cargo config, and the default `target/`.
+pub(crate) fn target_dir() -> Result<PathBuf, String> {
+    let metadata = output(cargo().args(["metadata", "--format-version", "1", "--no-deps"]))?;
+    let metadata: serde_json::Value =
+        serde_json::from_str(&metadata).map_err(|e| format!("cargo metadata printed no JSON: {e}"))?;
+    metadata
+        .get("target_directory")
+        .and_then(serde_json::Value::as_str)
+        .map(PathBuf::from)
+        .ok_or_else(|| "cargo metadata names no target_directory".to_owned())
+}
+
 /// `cargo`, as the one that runs this task (`$CARGO`), in the workspace root.
 pub(crate) fn cargo() -> Command {
     let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));

@@ -56,6 +56,39 @@ impl Update {
         }
     }
 
+    /// The update that is sent as `event` with the payload `json`: the inverse of
+    /// [`Update::event`] and [`Update::to_json`], for a transport that carries updates
+    /// between processes. An event clients send (`/subscription`, `/chat`) or a payload
+    /// that is not that event's schema is an error.
+    ///
+    /// ```
+    /// use broadcast_core::{ChatMessage, Event, Update};
+    ///
+    /// let update = Update::Chat(ChatMessage { name: "farm".into(), text: "hi".into() });
+    /// assert_eq!(Update::from_json(update.event(), update.to_json()).unwrap(), update);
+    /// assert!(Update::from_json(Event::Jobs, update.to_json()).is_err());
+    /// ```
+    pub fn from_json(event: Event, json: serde_json::Value) -> Result<Update, serde_json::Error> {
+        use serde::de::Error;
+        use serde_json::from_value;
+        Ok(match event {
+            Event::Jobs => Update::Job(from_value(json)?),
+            Event::Task => Update::Task(from_value(json)?),
+            Event::TaskLog => Update::TaskLog(from_value(json)?),
+            Event::LastRendered => Update::LastRendered(from_value(json)?),
+            Event::Workers => Update::Worker(from_value(json)?),
+            Event::WorkerTags => Update::WorkerTag(from_value(json)?),
+            Event::Message => Update::Chat(from_value(json)?),
+            Event::Status => Update::FarmStatus(from_value(json)?),
+            Event::Lifecycle => Update::Lifecycle(from_value(json)?),
+            Event::Subscription | Event::Chat => {
+                return Err(serde_json::Error::custom(format!(
+                    "{event} is sent by clients, not by the server"
+                )));
+            }
+        })
+    }
+
     /// The payload as a JSON value, as a client receives it.
     pub fn to_json(&self) -> serde_json::Value {
         // Every payload is a struct of strings, numbers, booleans and lists with string

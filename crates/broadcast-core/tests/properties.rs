@@ -76,6 +76,18 @@ proptest! {
     }
 
     #[test]
+    fn update_decoder_never_panics_and_round_trips(payload in json(), i in 0usize..9) {
+        let event = [
+            Event::Subscription, Event::Chat, Event::Message, Event::Jobs, Event::Task,
+            Event::TaskLog, Event::LastRendered, Event::Workers, Event::WorkerTags,
+        ][i];
+        if let Ok(update) = Update::from_json(event, payload) {
+            prop_assert_eq!(update.event(), event);
+            prop_assert_eq!(Update::from_json(event, update.to_json()).ok(), Some(update));
+        }
+    }
+
+    #[test]
     fn room_parser_never_panics_and_round_trips(s in ".{0,60}") {
         if let Ok(room) = s.parse::<Room>() {
             prop_assert_eq!(room.to_string(), s);

@@ -28,25 +28,24 @@
 //! [`BroadcastError::Undelivered`]. The client reconnects with a fresh membership and
 //! re-subscribes, as Flamenco's frontend does, so it never shows a state with silently
 //! missing updates. A long-polling client has no connection of its own to cut: its next
-//! request is refused instead (see `Guard::close` in the guard module), which makes
+//! request is refused instead (see `Guard::close` in the shared module), which makes
 //! socket.io-client drop the session and connect anew.
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use async_trait::async_trait;
-use axum::extract::ConnectInfo;
 use broadcast_core::{BroadcastError, Broadcaster, Room, Update};
 use futures_util::FutureExt;
 use socketioxide::SocketIo;
 use socketioxide::extract::SocketRef;
 use socketioxide_core::Sid;
 
-use crate::adapter::{GuardedAdapter, Outcomes};
-use crate::guard::Guard;
-use crate::transport::{Kill, Peer};
-use crate::{Config, metrics};
+use crate::adapter::GuardedAdapter;
+use crate::metrics;
+use crate::shared::{AWAITING_RETAINED, Shared, remote_addr};
+use crate::transport::Kill;
 
 /// Broadcasts to the rooms of one socketioxide server. Cheap to clone.
 #[derive(Clone)]
@@ -54,38 +53,6 @@ pub struct SocketIoBroadcaster {
     pub(crate) io: SocketIo<GuardedAdapter>,
     pub(crate) shared: Arc<Shared>,
 }
-
-/// What every handler of every socket shares.
-pub(crate) struct Shared {
-    pub(crate) config: Config,
-    /// Serialises deliveries so that every room has one order, and holds the last update
-    /// of each retained room. Held only while queueing.
-    order: Mutex<Retained>,
-    /// Where the adapter records what each broadcast reached.
-    outcomes: Arc<Outcomes>,
-    pub(crate) guard: Guard,
-    /// Sockets evicted for a full queue since the start.
-    pub(crate) evicted: AtomicUsize,
-}
-
-impl Shared {
-    pub(crate) fn new(config: Config, outcomes: Arc<Outcomes>) -> Self {
-        Shared {
-            config,
-            order: Mutex::new(Retained::default()),
-            outcomes,
-            guard: Guard::default(),
-            evicted: AtomicUsize::new(0),
-        }
-    }
-}
-
-/// The last update of each retained room.
-type Retained = HashMap<Room, Update>;
-
-/// The transport's own room of the sockets that joined the default rooms and have not yet
-/// been given the retained updates. Not a web-updates room: no update is ever sent to it.
-pub(crate) const AWAITING_RETAINED: &str = "\u{0}awaiting-retained";
 
 impl std::fmt::Debug for SocketIoBroadcaster {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -191,21 +158,37 @@ impl SocketIoBroadcaster {
         }
     }
 
-    /// Takes socket `sid` out of every room and closes its transport, so it reconnects.
+    /// Takes socket `sid` out of every room and closes its transport, so it reconnects;
+    /// counted as an eviction.
     pub(crate) fn evict(&self, sid: Sid, why: &str) {
         let Some(socket) = self.io.get_socket(sid) else { return };
-        socket.leave_all();
-        let remote = remote_addr(&socket);
-        let kill = self.kill_switch(sid);
         self.shared.evicted.fetch_add(1, Ordering::Relaxed);
         metrics::overflow_disconnect();
+        self.close_transport(&socket, why, tracing::Level::WARN);
+    }
+
+    /// Takes `socket` out of every room and closes its transport, without a Socket.IO
+    /// disconnect, so the client reconnects; logged at `level`.
+    fn close_transport(&self, socket: &SocketRef<GuardedAdapter>, why: &str, level: tracing::Level) {
+        socket.leave_all();
+        let (sid, remote) = (socket.id, remote_addr(socket));
+        let kill = self.shared.kill_switch(socket);
+        let warn = level == tracing::Level::WARN;
         match kill {
             Some(kill) => {
-                tracing::warn!(%sid, %remote, why, "disconnecting a client: closing its transport so it reconnects and resyncs");
+                if warn {
+                    tracing::warn!(%sid, %remote, why, "disconnecting a client: closing its transport so it reconnects and resyncs");
+                } else {
+                    tracing::debug!(%sid, %remote, why, "disconnecting a client: closing its transport so it reconnects and resyncs");
+                }
                 kill.kill();
             }
             None if socket.transport_type() == socketioxide::TransportType::Polling => {
-                tracing::warn!(%sid, %remote, why, "disconnecting a long-polling client: refusing its next request so it reconnects and resyncs");
+                if warn {
+                    tracing::warn!(%sid, %remote, why, "disconnecting a long-polling client: refusing its next request so it reconnects and resyncs");
+                } else {
+                    tracing::debug!(%sid, %remote, why, "disconnecting a long-polling client: refusing its next request so it reconnects and resyncs");
+                }
                 self.shared.guard.close(&sid.to_string());
             }
             None => tracing::warn!(
@@ -218,9 +201,46 @@ impl SocketIoBroadcaster {
         }
     }
 
+    /// Closes every client's connection at the transport level (no Socket.IO disconnect),
+    /// so each reconnects, subscribes again and refetches: for when this server may have
+    /// missed updates, e.g. it lost the Redis server that shares them. Logged at `warn` once
+    /// and counted in `webupdates_restarted_sockets_total`.
+    pub fn restart_all(&self, why: &str) {
+        let sockets = self.io.sockets();
+        tracing::warn!(
+            count = sockets.len(),
+            why,
+            "closing every client's connection so they reconnect and refetch"
+        );
+        metrics::restarted(sockets.len());
+        for socket in &sockets {
+            self.close_transport(socket, why, tracing::Level::DEBUG);
+        }
+    }
+
+    /// Refuses new clients with `503` while `unready` gives a reason (`None` welcomes them
+    /// again); connected clients are not touched. For a server that does not receive every
+    /// update now, so that a load balancer sends new clients elsewhere.
+    pub fn set_ready(&self, unready: Option<&str>) {
+        *self.shared.unready.lock().unwrap_or_else(|p| p.into_inner()) = unready.map(str::to_owned);
+    }
+
+    /// `Ok` while new clients are welcome, else why not: a readiness check's answer.
+    pub fn readiness(&self) -> Result<(), String> {
+        self.shared.unready().map_or(Ok(()), Err)
+    }
+
+    /// Sends clients' `/chat` messages through `relay` instead of straight to this server's
+    /// `Chat` room, so that they reach `Chat` on every server that shares updates (the relay
+    /// delivers them back here). A relay whose `broadcast` is not complete at its first poll
+    /// (broadcast-redis's is) is awaited on a spawned task. Set once; later calls are ignored.
+    pub fn relay_chat_through(&self, relay: Arc<dyn Broadcaster>) {
+        let _ = self.shared.chat_relay.set(relay);
+    }
+
     /// The kill switch of the TCP connection socket `sid`'s websocket runs on, if it has one.
     fn kill_switch(&self, sid: Sid) -> Option<Kill> {
-        socket_kill_switch(&self.shared, &self.io.get_socket(sid)?)
+        self.shared.kill_switch(&self.io.get_socket(sid)?)
     }
 
     /// How many sockets are connected: one atomic read, counted as sockets connect and
@@ -264,29 +284,9 @@ impl SocketIoBroadcaster {
     }
 }
 
-/// The peer's address, when the server was started with [`Peer`] connect info.
-pub(crate) fn remote_addr(socket: &SocketRef<GuardedAdapter>) -> String {
-    let parts = &socket.req_parts().extensions;
-    if let Some(ConnectInfo(peer)) = parts.get::<ConnectInfo<Peer>>() {
-        peer.addr.to_string()
-    } else if let Some(ConnectInfo(addr)) = parts.get::<ConnectInfo<std::net::SocketAddr>>() {
-        addr.to_string()
-    } else {
-        "unknown".to_owned()
-    }
-}
-
 #[async_trait]
 impl Broadcaster for SocketIoBroadcaster {
     async fn broadcast(&self, room: Room, update: &Update) -> Result<(), BroadcastError> {
         self.deliver(room, update)
     }
-}
-
-/// The kill switch of the TCP connection `socket`'s websocket runs on, if it has one.
-pub(crate) fn socket_kill_switch(shared: &Shared, socket: &SocketRef<GuardedAdapter>) -> Option<Kill> {
-    shared.guard.upgraded(&socket.id.to_string()).or_else(|| {
-        let handshake = socket.req_parts().extensions.get::<ConnectInfo<Peer>>().map(|c| c.0.kill.clone());
-        handshake.filter(|_| socket.transport_type() == socketioxide::TransportType::Websocket)
-    })
 }

@@ -12,8 +12,8 @@ use broadcast_core::Room;
 use socketioxide::extract::SocketRef;
 use socketioxide::socket::DisconnectReason;
 
-use crate::broadcaster::{AWAITING_RETAINED, remote_addr, socket_kill_switch};
 use crate::messages::Dispatcher;
+use crate::shared::{AWAITING_RETAINED, Shared, remote_addr};
 use crate::{GuardedAdapter, metrics};
 
 /// Why a connection was refused after its handshake passed the HTTP checks.
@@ -83,7 +83,7 @@ pub(crate) fn on_connected(socket: SocketRef<GuardedAdapter>, dispatcher: &Dispa
 /// peer still holds open. (A malformed websocket frame, which real clients never send, ends
 /// it the same way and is counted with it.)
 fn refused_packet(
-    shared: &crate::broadcaster::Shared,
+    shared: &Shared,
     socket: &SocketRef<GuardedAdapter>,
     reason: DisconnectReason,
 ) -> Option<(&'static str, String)> {
@@ -92,7 +92,7 @@ fn refused_packet(
             Some(("malformed", "it sent a packet that is not valid Engine.IO or Socket.IO".to_owned()))
         }
         DisconnectReason::TransportError => {
-            let kill = socket_kill_switch(shared, socket)?;
+            let kill = shared.kill_switch(socket)?;
             (!kill.is_killed() && !kill.peer_closed()).then(|| {
                 let limit = shared.config.max_payload;
                 (

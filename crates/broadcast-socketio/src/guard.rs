@@ -2,61 +2,23 @@
 //! which TCP connection carries each upgraded websocket.
 //!
 //! A refused handshake gets a plain HTTP answer (`403` for a foreign origin, `503` when the
-//! server is full) with a JSON `{code, message}` body; socket.io clients report it as a
+//! server is full or not ready, see `SocketIoBroadcaster::set_ready`) with a JSON `{code, message}` body; socket.io clients report it as a
 //! `connect_error` and retry with their usual back-off. A long-polling packet declared larger
 //! than `max_payload` gets `413`, is logged and counted, and its session is closed so the
 //! client connects anew. Requests that are not for `/socket.io/` pass through untouched.
 
-use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::broadcaster::Shared;
 use crate::metrics;
 use crate::origin::origin_allowed;
-use crate::transport::{Kill, Peer};
-
-/// State shared by the HTTP checks and the socket handlers.
-#[derive(Debug, Default)]
-pub(crate) struct Guard {
-    /// Sockets connected now (counted by the connect and disconnect handlers).
-    pub(crate) connected: AtomicUsize,
-    /// The connection each websocket upgraded from long-polling runs on, by socket id; the
-    /// handshake's own connection is in the socket's request parts.
-    upgrades: Mutex<HashMap<String, Kill>>,
-    /// Long-polling sessions closed from this side: their requests are refused, which makes
-    /// the client drop the session and connect anew.
-    closed: Mutex<HashSet<String>>,
-}
-
-impl Guard {
-    /// The kill switch of the websocket that socket `sid` upgraded to, if it did.
-    pub(crate) fn upgraded(&self, sid: &str) -> Option<Kill> {
-        self.upgrades.lock().unwrap_or_else(|p| p.into_inner()).get(sid).cloned()
-    }
-
-    /// Closes long-polling session `sid` the only way HTTP allows: its next requests are
-    /// refused (`400`, as for a session that does not exist), so the client gives it up and
-    /// connects anew. The session itself ends at its heartbeat timeout.
-    pub(crate) fn close(&self, sid: &str) {
-        self.closed.lock().unwrap_or_else(|p| p.into_inner()).insert(sid.to_owned());
-    }
-
-    fn is_closed(&self, sid: &str) -> bool {
-        self.closed.lock().unwrap_or_else(|p| p.into_inner()).contains(sid)
-    }
-
-    /// Forgets socket `sid`'s upgrade and closing, once it is gone.
-    pub(crate) fn forget(&self, sid: &str) {
-        self.upgrades.lock().unwrap_or_else(|p| p.into_inner()).remove(sid);
-        self.closed.lock().unwrap_or_else(|p| p.into_inner()).remove(sid);
-    }
-}
+use crate::shared::Shared;
+use crate::transport::Peer;
 
 /// The checks, as an axum middleware.
 pub(crate) async fn check(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
@@ -75,6 +37,13 @@ pub(crate) async fn check(State(shared): State<Arc<Shared>>, request: Request, n
         }
     }
     let sid = request.uri().query().and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("sid=")));
+    if sid.is_none()
+        && let Some(why) = shared.unready()
+    {
+        tracing::debug!(why, "refused a Socket.IO connection: not ready");
+        metrics::refused("not_ready");
+        return refuse(StatusCode::SERVICE_UNAVAILABLE, &format!("not ready: {why}; try again later"));
+    }
     match sid {
         None if guard.connected.load(Ordering::Acquire) >= config.max_connections => {
             tracing::warn!(
@@ -111,11 +80,7 @@ pub(crate) async fn check(State(shared): State<Arc<Shared>>, request: Request, n
         }
         Some(sid) if request.headers().contains_key(header::UPGRADE) => {
             if let Some(ConnectInfo(peer)) = request.extensions().get::<ConnectInfo<Peer>>() {
-                guard
-                    .upgrades
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .insert(sid.to_owned(), peer.kill.clone());
+                guard.upgrade(sid, peer.kill.clone());
             }
         }
         _ => {}

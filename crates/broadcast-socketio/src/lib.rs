@@ -31,6 +31,9 @@
 //! - anything else: ignored, logged at debug (`messages.rs`);
 //! - on disconnect: leaves every room.
 //!
+//! Features: `cli` adds [`cli`], the server's command-line flags (with clap) for a binary
+//! to flatten into its own.
+//!
 //! Ordering, slow clients and bad input are described where they are dealt with:
 //! `broadcaster.rs`, `adapter.rs`, `messages.rs`, `guard.rs`; the limits in [`Config`];
 //! the metrics in `metrics.rs`.
@@ -43,12 +46,15 @@ struct ReadmeDoctests;
 
 mod adapter;
 mod broadcaster;
+#[cfg(feature = "cli")]
+pub mod cli;
 mod config;
 mod connection;
 mod guard;
 mod messages;
 mod metrics;
 mod origin;
+mod shared;
 pub mod transport;
 
 use std::sync::Arc;
@@ -56,11 +62,11 @@ use std::sync::Arc;
 pub use adapter::{GuardedAdapter, Outcomes};
 pub use broadcaster::SocketIoBroadcaster;
 pub use config::Config;
-pub use metrics::describe as describe_metrics;
+pub use metrics::{describe as describe_metrics, room_gauges};
 pub use origin::origin_allowed;
 
-use broadcaster::Shared;
 use messages::Dispatcher;
+use shared::Shared;
 use socketioxide::handler::ConnectHandler;
 
 /// The Socket.IO server's HTTP side: mount it on the router that serves the REST API.

@@ -21,6 +21,7 @@ use broadcast_core::{
     notify::{CHAT_ACK, chat_message},
     parse_chat_message, resolve_subscription,
 };
+use futures_util::FutureExt;
 use serde_json::Value as Json;
 use socketioxide::extract::{AckSender, SocketRef};
 use socketioxide::handler::{FromMessageParts, MessageHandler};
@@ -105,8 +106,18 @@ impl Dispatcher {
             }
         };
         for delivery in chat_message(message).into_deliveries() {
-            // A failure is logged and counted by `deliver`; the sender's message did go out.
-            let _ = self.broadcaster.deliver(delivery.room, &delivery.update);
+            match self.broadcaster.shared.chat_relay.get() {
+                Some(relay) => {
+                    // Failures are logged and counted by the relay.
+                    let sent = relay.broadcast(delivery.room, &delivery.update).now_or_never();
+                    if sent.is_none() {
+                        let relay = relay.clone();
+                        tokio::spawn(async move { relay.broadcast(delivery.room, &delivery.update).await });
+                    }
+                }
+                // A failure is logged and counted by `deliver`; the sender's message did go out.
+                None => drop(self.broadcaster.deliver(delivery.room, &delivery.update)),
+            }
         }
         Cow::Borrowed(CHAT_ACK)
     }

@@ -37,6 +37,9 @@ pub(crate) struct Target {
     /// `host:port`.
     pub(crate) addr: String,
     pub(crate) eio: Eio,
+    /// A second server's `host:port`: clients spread over two servers, every other one
+    /// connects there (a single `connect` always goes to `addr`).
+    pub(crate) also: Option<String>,
 }
 
 impl Target {
@@ -246,8 +249,12 @@ pub(crate) async fn spawn_clients<H: Handler>(
     let mut tasks = Vec::with_capacity(n);
     for i in 0..n {
         let mut handler = make(i);
-        let (target, permits, ready, stop, shared) =
-            (target.clone(), permits.clone(), ready_tx.clone(), stop.clone(), shared.clone());
+        let mut target = target.clone();
+        if let Some(also) = target.also.take().filter(|_| i % 2 == 1) {
+            target.addr = also;
+        }
+        let (permits, ready, stop, shared) =
+            (permits.clone(), ready_tx.clone(), stop.clone(), shared.clone());
         tasks.push(tokio::spawn(async move {
             let conn = {
                 let Ok(_permit) = permits.acquire_owned().await else { return None };

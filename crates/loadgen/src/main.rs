@@ -33,6 +33,10 @@ struct Args {
     /// The server, `http://127.0.0.1:PORT` (loopback only).
     #[arg(long)]
     url: String,
+    /// A second server of the same deployment (`http://127.0.0.1:PORT`), for clients spread
+    /// over two: every other client connects there; senders stay on --url.
+    #[arg(long)]
+    also_url: Option<String>,
     /// Engine.IO generation the clients speak.
     #[arg(long, value_enum, default_value = "3")]
     eio: Eio,
@@ -60,13 +64,18 @@ enum Scenario {
     Updates(updates::Opts),
 }
 
-fn target(url: &str, eio: Eio) -> Result<Target, String> {
-    let addr = url.strip_prefix("http://").unwrap_or(url).trim_end_matches('/');
-    let parsed: SocketAddr = addr.parse().map_err(|e| format!("--url {url}: {e}"))?;
-    if !parsed.ip().is_loopback() {
-        return Err(format!("--url {url}: only loopback addresses are benchmarked"));
-    }
-    Ok(Target { addr: addr.to_owned(), eio })
+fn target(url: &str, also: Option<&str>, eio: Eio) -> Result<Target, String> {
+    let loopback = |url: &str| -> Result<String, String> {
+        let addr = url.strip_prefix("http://").unwrap_or(url).trim_end_matches('/');
+        let parsed: SocketAddr = addr.parse().map_err(|e| format!("{url}: {e}"))?;
+        if !parsed.ip().is_loopback() {
+            return Err(format!("{url}: only loopback addresses are benchmarked"));
+        }
+        Ok(addr.to_owned())
+    };
+    let addr = loopback(url).map_err(|e| format!("--url {e}"))?;
+    let also = also.map(loopback).transpose().map_err(|e| format!("--also-url {e}"))?;
+    Ok(Target { addr, eio, also })
 }
 
 fn main() -> ExitCode {
@@ -85,7 +94,7 @@ fn run(args: Args) -> Result<(), String> {
     if let Err(e) = rlimit::increase_nofile_limit(1 << 20) {
         eprintln!("loadgen: cannot raise the open-file limit: {e}");
     }
-    let target = target(&args.url, args.eio)?;
+    let target = target(&args.url, args.also_url.as_deref(), args.eio)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

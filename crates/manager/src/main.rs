@@ -8,7 +8,8 @@ use std::sync::Arc;
 use axum::serve::Listener;
 use broadcast_core::notify::{self, Notification};
 use broadcast_core::{Broadcaster, Fanout, Notifier};
-use broadcast_socketio::transport::{Peer, TrackedListener};
+use broadcast_redis::RedisConfig;
+use broadcast_socketio::transport::Peer;
 use clap::Parser;
 use manager_api::Manager;
 
@@ -35,16 +36,7 @@ async fn main() -> ExitCode {
 
 /// Serves until SIGINT or SIGTERM; an error is a sentence for the person who started it.
 async fn run(args: cli::Args) -> Result<(), String> {
-    let config = broadcast_socketio::Config {
-        ping_interval: args.ping_interval,
-        ping_timeout: args.ping_timeout,
-        max_payload: args.max_payload,
-        send_buffer: args.send_buffer,
-        max_dynamic_rooms: args.max_subscriptions,
-        max_chat_text: args.max_chat_text,
-        max_connections: args.max_connections,
-        allowed_origins: args.allowed_origins.clone(),
-    };
+    let config = args.socketio.config();
     let grace = args.shutdown_grace;
     raise_open_files_limit();
     let storage = store::open(&args.database, &args.storage_path)?;
@@ -55,15 +47,21 @@ async fn run(args: cli::Args) -> Result<(), String> {
         let broadcaster = broadcaster.clone();
         memory::spawn(args.memory_reclaim_interval, move || broadcaster.connected());
     }
-    // Socket.IO, and MQTT when a broker is given, behind one Broadcaster; neither transport's
-    // broadcast waits (MQTT's queues, see broadcast-mqtt), so both are direct lanes.
+    // With --redis, updates reach this process's clients, like every node's, through Redis.
+    let socketio: Arc<dyn Broadcaster> = match args.redis.clone() {
+        Some(url) => Arc::new(webupdates_node::share_through_redis(RedisConfig::new(url), &broadcaster)?),
+        None => Arc::new(broadcaster.clone()),
+    };
+    // Socket.IO (or Redis), and MQTT when a broker is given, behind one Broadcaster; no
+    // transport's broadcast waits (each queues, see broadcast-mqtt and broadcast-redis), so
+    // all are direct lanes.
     let mqtt = args.mqtt().map(|config| {
         tracing::info!(broker = %config.broker, prefix = %config.topic_prefix, "publishing updates to MQTT too");
         Arc::new(broadcast_mqtt::MqttBroadcaster::start(config))
     });
     let transport: Arc<dyn Broadcaster> = match &mqtt {
-        None => Arc::new(broadcaster.clone()),
-        Some(mqtt) => Arc::new(Fanout::new().direct(Arc::new(broadcaster.clone())).direct(mqtt.clone())),
+        None => socketio,
+        Some(mqtt) => Arc::new(Fanout::new().direct(socketio).direct(mqtt.clone())),
     };
     let lifecycle = Notifier::new(transport.clone());
     let manager = Manager::new(storage, transport);
@@ -74,14 +72,21 @@ async fn run(args: cli::Args) -> Result<(), String> {
             "/metrics",
             axum::routing::get(move || metrics::serve(metrics.clone(), broadcaster_for_metrics.clone())),
         )
+        .route(
+            "/ready",
+            axum::routing::get({
+                let broadcaster = broadcaster.clone();
+                move || webupdates_node::ready(broadcaster.clone())
+            }),
+        )
         // The web page at `/` and its views' addresses; it takes none of the routes above.
         .merge(web_app::router())
         .layer(logging::requests())
-        .layer(cors(args.allowed_origins))
+        .layer(cors(args.socketio.allowed_origins))
         .layer(axum::middleware::from_fn(peer_address));
     let app = web_updates.mount(rest);
 
-    let listener = bind(&args.listen).await?;
+    let listener = args.listen.bind("manager").await?;
     let addr = listener.local_addr().map_err(|e| format!("cannot tell the address it listens on: {e}"))?;
 
     let (stopping_tx, mut stopping_rx) = tokio::sync::watch::channel(false);
@@ -142,32 +147,6 @@ async fn send_lifecycle(notifier: &Notifier, event: Notification) {
     if let Err(error) = notifier.send(event).await {
         tracing::warn!(%error, "life-cycle event not delivered to every client");
     }
-}
-
-/// Listens on the first of `listen`'s addresses that can be bound; the error says what to do.
-async fn bind(listen: &cli::ListenAddress) -> Result<TrackedListener, String> {
-    let mut last = None;
-    for &addr in &listen.addrs {
-        match TrackedListener::bind(addr).await {
-            Ok(listener) => return Ok(listener),
-            Err(e) => last = Some((addr, e)),
-        }
-    }
-    let (addr, e) = last.ok_or_else(|| format!("cannot listen on {listen}: it names no address"))?;
-    let at = if listen.text == addr.to_string() { listen.text.clone() } else { format!("{listen} ({addr})") };
-    let why = match e.kind() {
-        std::io::ErrorKind::AddrInUse => "the address is already in use (is another manager running?); \
-             stop what uses it, or choose another address"
-            .to_owned(),
-        std::io::ErrorKind::PermissionDenied => {
-            "permission denied (ports below 1024 need privileges); choose another address".to_owned()
-        }
-        std::io::ErrorKind::AddrNotAvailable => {
-            "that is not an address of this machine; choose another address".to_owned()
-        }
-        _ => format!("{e}; choose another address"),
-    };
-    Err(format!("cannot listen on {at}: {why} with --listen or MANAGER_LISTEN"))
 }
 
 /// Waits for SIGINT or SIGTERM and says which.

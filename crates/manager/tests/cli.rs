@@ -90,6 +90,8 @@ async fn bad_addresses_and_origins_are_refused() {
     refused(&["--allowed-origin", "render.example.com"], &[], "--allowed-origin", "must start with http://")
         .await;
     refused(&["--allowed-origin", "https://render.example.com/"], &[], "--allowed-origin", "no path").await;
+    refused(&["--redis", "localhost:6379"], &[], "--redis", "must start with redis://").await;
+    refused(&[], &[("MANAGER_REDIS", "redis://host:port")], "--redis", "not a usable Redis URL").await;
 }
 
 #[tokio::test]

@@ -1,11 +1,14 @@
 //! Test-only helpers shared by the crates' integration tests: [`RawClient`], a minimal
 //! Engine.IO 3/4 websocket client that speaks the wire protocol byte for byte (so tests can
 //! send what no well-behaved client would), [`ManagerProcess`], the real manager binary
-//! on a port the OS picks, and [`Mosquitto`] with its [`Subscriber`], a real MQTT broker.
+//! on a port the OS picks, [`Mosquitto`] with its [`Subscriber`], a real MQTT broker, and
+//! [`RedisServer`], a real `redis-server`.
 
 mod mosquitto;
+mod redis;
 
 pub use mosquitto::{Mosquitto, Received, Subscriber};
+pub use redis::RedisServer;
 
 use std::net::SocketAddr;
 use std::process::Stdio;
@@ -199,8 +202,8 @@ pub struct ManagerProcess {
 
 impl ManagerProcess {
     /// Starts `binary` with `args` (plus `--listen 127.0.0.1:0` unless `args` has
-    /// `--listen`, and `--database :memory:` unless it has `--database`, so tests leave no
-    /// files behind) and waits until it says where it listens. Its log is plain text at
+    /// `--listen`, and `MANAGER_DATABASE=:memory:` unless `args` has `--database`, so tests
+    /// leave no files behind) and waits until it says where it listens. Its log is plain text at
     /// `info` (`NO_COLOR=1`, `RUST_LOG=info`).
     pub async fn start(binary: &str, args: &[&str]) -> ManagerProcess {
         ManagerProcess::start_with_env(binary, args, &[]).await
@@ -212,9 +215,9 @@ impl ManagerProcess {
         if !args.contains(&"--listen") {
             cmd.args(["--listen", "127.0.0.1:0"]);
         }
-        if !args.contains(&"--database") {
-            cmd.args(["--database", ":memory:"]);
-        }
+        // Through the environment, which binaries without a database (webupdates-node)
+        // ignore; `--database` in `args` or `MANAGER_DATABASE` in `env` win over it.
+        cmd.env("MANAGER_DATABASE", ":memory:");
         let mut child = cmd
             .args(args)
             .env("RUST_LOG", "info")

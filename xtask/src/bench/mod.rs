@@ -1,6 +1,8 @@
 //! `cargo xtask bench`: our manager against Node's socket.io 4 server (the peer, in
 //! `tests/bench`) and against the ceiling probe (pre-encoded frames, no Socket.IO), under
-//! the same load from `crates/loadgen`.
+//! the same load from `crates/loadgen`; and our manager scaled out through a real
+//! `redis-server`: alone with `--redis` (`ours-redis`, every update taking the Redis hop)
+//! and beside one `webupdates-node` with the subscribers spread over both (`spread`).
 //!
 //! Our manager runs with its state in memory (`ours`) and, in the scenarios that change
 //! state through REST (set-priority, task updates with log lines), also with a SQLite
@@ -19,7 +21,8 @@
 //!
 //! One file per concept: `servers.rs` (starting, pinning and bounding the servers and the
 //! load generator), `scenarios.rs` (what the load generator runs and which figures count),
-//! `report.rs` (the table, the targets and the JSON).
+//! `report.rs` (the table, the targets and the JSON), `scale_out.rs` (the targets of the
+//! Redis peers).
 //!
 //! Each scenario gets a freshly started server, one server at a time, the server pinned to
 //! CPU 0 and the load generator to CPU 1 (`taskset`), both with a high open-file limit.
@@ -31,10 +34,11 @@
 
 mod options;
 mod report;
+mod scale_out;
 mod scenarios;
 mod servers;
+mod services;
 
-use std::path::PathBuf;
 use std::process::Command;
 use std::time::Instant;
 
@@ -43,7 +47,7 @@ use report::{Results, Table, broken_correctness};
 use scenarios::{Scenario, scenarios};
 use servers::{Bins, Peer, can_pin, run_one};
 
-use crate::util::{cargo, exec, project_root};
+use crate::util::{cargo, exec, project_root, target_dir};
 
 pub(crate) fn run(args: Args) -> Result<(), String> {
     let opts = args.resolve()?;
@@ -58,10 +62,22 @@ pub(crate) fn run(args: Args) -> Result<(), String> {
         None => None,
     };
     let root = project_root();
-    let target =
-        std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"));
-    let target = if target.is_relative() { root.join(target) } else { target };
-    exec(cargo().args(["build", "--release", "-p", "manager", "-p", "loadgen", "-p", "ceiling-probe"]))?;
+    let target = target_dir()?;
+    exec(cargo().args([
+        "build",
+        "--release",
+        "-p",
+        "manager",
+        "-p",
+        "webupdates-node",
+        "-p",
+        "loadgen",
+        "-p",
+        "ceiling-probe",
+    ]))?;
+    if opts.peers.iter().any(|p| matches!(p, Peer::OursRedis | Peer::Spread)) {
+        crate::packages::ensure(crate::packages::NEEDED)?;
+    }
     let bench_dir = root.join("tests/bench");
     if opts.peers.contains(&Peer::OursMqtt) {
         crate::packages::ensure(crate::packages::NEEDED)?;
@@ -73,7 +89,7 @@ pub(crate) fn run(args: Args) -> Result<(), String> {
                 .current_dir(&bench_dir),
         )?;
     }
-    let out_dir = root.join("target/bench");
+    let out_dir = target.join("bench");
     let log_dir = out_dir.join("logs");
     std::fs::create_dir_all(&log_dir).map_err(|e| format!("{}: {e}", log_dir.display()))?;
     let pinned = can_pin();

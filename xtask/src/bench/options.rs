@@ -20,7 +20,7 @@ pub(crate) struct Args {
     /// Only the scenarios whose names start with one of these, e.g. `fan-out,idle`.
     #[arg(long, value_name = "NAMES", value_delimiter = ',')]
     pub(crate) only: Vec<String>,
-    /// The servers to run, in table order [default: ours,ours-sqlite,node,ceiling, and
+    /// The servers to run, in table order [default: ours,ours-sqlite,node,ceiling,ours-redis,spread, and
     /// baseline right after ours with --baseline].
     #[arg(long = "servers", value_name = "NAMES", value_delimiter = ',', value_enum)]
     pub(crate) servers: Option<Vec<Peer>>,
@@ -112,7 +112,7 @@ mod tests {
         let e = parse(&["--servers", "nginx"]).unwrap_err();
         assert!(
             e.contains("invalid value 'nginx'")
-                && e.contains("ours, ours-sqlite, ours-mqtt, baseline, node, ceiling"),
+                && e.contains("ours, ours-sqlite, ours-mqtt, baseline, node, ceiling, ours-redis, spread"),
             "{e}"
         );
         let e = parse(&["--fast"]).unwrap_err();
@@ -131,7 +131,18 @@ mod tests {
     #[test]
     fn a_baseline_runs_right_after_ours_wherever_ours_runs() {
         let o = parse(&["--baseline", "/tmp/manager-before"]).unwrap();
-        assert_eq!(o.peers, vec![Peer::Ours, Peer::Baseline, Peer::OursSqlite, Peer::Node, Peer::Ceiling]);
+        assert_eq!(
+            o.peers,
+            vec![
+                Peer::Ours,
+                Peer::Baseline,
+                Peer::OursSqlite,
+                Peer::Node,
+                Peer::Ceiling,
+                Peer::OursRedis,
+                Peer::Spread
+            ]
+        );
         assert_eq!(o.baseline.as_deref(), Some(Path::new("/tmp/manager-before")));
         let o = parse(&["--servers", "ours,baseline", "--baseline", "old"]).unwrap();
         assert_eq!(o.peers, vec![Peer::Ours, Peer::Baseline]);

@@ -18,8 +18,8 @@ pub(super) fn broken_correctness(targets: &[Target]) -> Vec<String> {
 
 /// Median, min and max of the runs that reported `key`.
 #[derive(Clone, Copy)]
-struct Summary {
-    median: f64,
+pub(super) struct Summary {
+    pub(super) median: f64,
     min: f64,
     max: f64,
     n: usize,
@@ -55,7 +55,7 @@ fn fmt_value(v: f64, unit: Unit) -> String {
     }
 }
 
-fn fmt_cell(s: Option<Summary>, unit: Unit) -> String {
+pub(super) fn fmt_cell(s: Option<Summary>, unit: Unit) -> String {
     match s {
         None => "-".to_owned(),
         Some(s) if s.n == 1 || s.min == s.max => fmt_value(s.median, unit),
@@ -65,7 +65,7 @@ fn fmt_cell(s: Option<Summary>, unit: Unit) -> String {
     }
 }
 
-fn ratio(a: Option<Summary>, b: Option<Summary>) -> String {
+pub(super) fn ratio(a: Option<Summary>, b: Option<Summary>) -> String {
     match (a, b) {
         (Some(a), Some(b)) if b.median != 0.0 => format!("{:.2}x", a.median / b.median),
         _ => "-".to_owned(),
@@ -100,11 +100,11 @@ pub(super) struct Table<'a> {
 }
 
 impl Table<'_> {
-    fn get(&self, scenario: usize, peer: Peer, key: &str) -> Option<Summary> {
+    pub(super) fn get(&self, scenario: usize, peer: Peer, key: &str) -> Option<Summary> {
         summarize(self.results.get(&(scenario, peer)), key)
     }
 
-    fn find(&self, prefix: &str) -> Option<usize> {
+    pub(super) fn find(&self, prefix: &str) -> Option<usize> {
         self.scenarios.iter().position(|s| s.name.starts_with(prefix))
     }
 
@@ -198,6 +198,7 @@ impl Table<'_> {
                 });
             }
         }
+        out.extend(self.redis_targets());
         if let Some(o) = self.find("idle").and_then(|i| self.get(i, Peer::Ours, "rss_per_conn_kib")) {
             out.push(Target {
                 correctness: false,
@@ -249,6 +250,8 @@ impl Table<'_> {
                         Peer::Baseline => "zero lost/reordered everywhere (baseline)",
                         Peer::Node => "zero lost/reordered everywhere (node)",
                         Peer::Ceiling => "zero lost/reordered everywhere (ceiling)",
+                        Peer::OursRedis => "zero lost/reordered everywhere (ours-redis)",
+                        Peer::Spread => "zero lost/reordered everywhere (spread)",
                     },
                     met: bad.is_empty(),
                     detail: if bad.is_empty() { "none".to_owned() } else { bad.join("; ") },
@@ -437,9 +440,13 @@ mod tests {
                 "baseline",
                 "node",
                 "ceiling",
+                "ours-redis",
+                "spread",
                 "ours/baseline",
                 "ours/node",
-                "ours/ceiling"
+                "ours/ceiling",
+                "ours/ours-redis",
+                "ours/spread"
             ]
         );
         let row = text.lines().find(|l| l.contains("deliveries/s")).unwrap();

@@ -52,9 +52,13 @@ impl Scenario {
 pub(super) fn scenarios(quick: bool) -> Vec<Scenario> {
     let q = |full: u64, small: u64| if quick { small } else { full };
     let all: &'static [Peer] = &[Peer::Ours, Peer::Node, Peer::Ceiling];
+    // With MQTT too; through Redis, on one process and spread over the manager and one node.
+    let fan_out: &'static [Peer] =
+        &[Peer::Ours, Peer::OursMqtt, Peer::Node, Peer::Ceiling, Peer::OursRedis, Peer::Spread];
+    // The Redis hop's latency, at a rate where nothing queues.
+    let hop: &'static [Peer] = &[Peer::Ours, Peer::Node, Peer::Ceiling, Peer::OursRedis];
     let socketio: &'static [Peer] = &[Peer::Ours, Peer::Node];
     let rest: &'static [Peer] = &[Peer::Ours, Peer::OursSqlite, Peer::OursMqtt, Peer::Node];
-    let fan_out: &'static [Peer] = &[Peer::Ours, Peer::OursMqtt, Peer::Node, Peer::Ceiling];
     let with_correctness = |mut metrics: Vec<Metric>| {
         metrics.extend(CORRECTNESS);
         metrics
@@ -79,7 +83,7 @@ pub(super) fn scenarios(quick: bool) -> Vec<Scenario> {
         },
         Scenario {
             name: format!("fixed 50 msg/s {subs} subs"),
-            peers: all,
+            peers: hop,
             args: args(&format!(
                 "fanout --subscribers {subs} --duration {} --rate 50 --text-len 300",
                 q(10, 3)

@@ -7,6 +7,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use super::scenarios::Scenario;
+use super::services::{Broker, RedisServer};
 use crate::util::ServerProcess;
 
 /// The servers under test; the order of the variants is the table's column order, and
@@ -28,10 +29,15 @@ pub(crate) enum Peer {
     Node,
     /// The ceiling probe: pre-encoded frames, no Socket.IO.
     Ceiling,
+    /// Ours with `--redis` and no other node: every update takes the Redis hop.
+    OursRedis,
+    /// Ours with `--redis` and one `webupdates-node`, the clients spread over both.
+    Spread,
 }
 
 /// The servers a run has unless `--servers` or `--baseline` says otherwise.
-pub(super) const PEERS: [Peer; 4] = [Peer::Ours, Peer::OursSqlite, Peer::Node, Peer::Ceiling];
+pub(super) const PEERS: [Peer; 6] =
+    [Peer::Ours, Peer::OursSqlite, Peer::Node, Peer::Ceiling, Peer::OursRedis, Peer::Spread];
 
 impl Peer {
     /// Every server, in table order.
@@ -47,6 +53,8 @@ impl Peer {
             Peer::Baseline => "baseline",
             Peer::Node => "node",
             Peer::Ceiling => "ceiling",
+            Peer::OursRedis => "ours-redis",
+            Peer::Spread => "spread",
         }
     }
 }
@@ -73,7 +81,7 @@ pub(super) fn can_pin() -> bool {
 }
 
 /// `program args` through a shell that raises the open-file limit and pins it to `cpu`.
-fn launch(program: &Path, args: &[String], cpu: Option<u32>) -> Command {
+pub(super) fn launch(program: &Path, args: &[String], cpu: Option<u32>) -> Command {
     let script = match cpu {
         Some(cpu) => format!(
             "ulimit -n 65536 2>/dev/null || ulimit -n \"$(ulimit -Hn)\"; exec taskset -c {cpu} \"$@\""
@@ -98,17 +106,21 @@ pub(super) fn run_one(
     let _ = std::fs::remove_dir_all(&state);
     // Killed when the run ends, with the server.
     let broker = if peer == Peer::OursMqtt { Some(Broker::start(&state)?) } else { None };
-    let mut server = start_server(bins, peer, pinned.then_some(0), log, &state, broker.as_ref())?;
+    let mut servers = start_servers(bins, peer, pinned.then_some(0), log, &state, broker.as_ref())?;
+    let server = &mut servers.main;
     let mut args =
         vec!["--url".to_owned(), server.url.clone(), "--timeout".to_owned(), scenario.timeout_s.to_string()];
+    if let Some(node) = &servers.node {
+        args.extend(["--also-url".to_owned(), node.url.clone()]);
+    }
     args.extend(scenario.args.iter().cloned());
     if scenario.args.first().is_some_and(|a| a == "idle") {
         args.extend(["--server-pid".to_owned(), server.pid().to_string()]);
     }
     let mut cmd = launch(&bins.release.join("loadgen"), &args, pinned.then_some(1));
     let result = run_bounded(&mut cmd, Duration::from_secs(scenario.timeout_s + 30));
-    let alive = server.alive();
-    server.stop();
+    let alive = server.alive() && servers.node.as_mut().is_none_or(ServerProcess::alive);
+    drop(servers);
     drop(broker);
     let _ = std::fs::remove_dir_all(&state);
     let stdout = result?;
@@ -153,8 +165,92 @@ fn run_bounded(cmd: &mut Command, limit: Duration) -> Result<String, String> {
     if status.success() { Ok(out) } else { Err(format!("the load generator failed ({status})")) }
 }
 
-/// Starts `peer`'s server, pinned to `cpu` when given.
-/// `state` is the folder a SQLite manager keeps its database and files in.
+/// What serves one run: the server the load generator's sender talks to, and for the
+/// scale-out peers a second server and the Redis server behind both; all stopped when
+/// dropped.
+struct Servers {
+    main: ServerProcess,
+    node: Option<ServerProcess>,
+    redis: Option<RedisServer>,
+}
+
+impl Drop for Servers {
+    fn drop(&mut self) {
+        self.main.stop();
+        if let Some(node) = &mut self.node {
+            node.stop();
+        }
+        if let Some(redis) = &mut self.redis {
+            redis.stop();
+        }
+    }
+}
+
+/// Starts what `peer` needs, every server pinned to `cpu` when given (Redis included: it
+/// is part of the serving side).
+/// `state` is the folder a SQLite manager keeps its database and files in; `broker` the
+/// Mosquitto an MQTT-publishing manager publishes to.
+fn start_servers(
+    bins: &Bins,
+    peer: Peer,
+    cpu: Option<u32>,
+    log_path: &Path,
+    state: &Path,
+    broker: Option<&Broker>,
+) -> Result<Servers, String> {
+    if !matches!(peer, Peer::OursRedis | Peer::Spread) {
+        let main = start_server(bins, peer, cpu, log_path, state, broker, &[])?;
+        return Ok(Servers { main, node: None, redis: None });
+    }
+    let redis = RedisServer::start(cpu)?;
+    let flag = ["--redis".to_owned(), redis.url()];
+    let main = start_server(bins, peer, cpu, log_path, state, None, &flag)?;
+    wait_ready(&main.url)?;
+    let node = match peer {
+        Peer::Spread => {
+            let node_log = log_path.with_extension("node.log");
+            let mut args = vec!["--listen".to_owned(), "127.0.0.1:0".to_owned()];
+            args.extend(manager_socketio_args());
+            args.extend(flag.iter().cloned());
+            let mut cmd = launch(&bins.release.join("webupdates-node"), &args, cpu);
+            cmd.env("RUST_LOG", "warn,webupdates_node=info").env("NO_COLOR", "1");
+            let node = ServerProcess::start(cmd, "webupdates-node", &node_log)?;
+            wait_ready(&node.url)?;
+            Some(node)
+        }
+        _ => None,
+    };
+    Ok(Servers { main, node, redis: Some(redis) })
+}
+
+/// The Socket.IO flags every one of our servers runs with.
+fn manager_socketio_args() -> Vec<String> {
+    ["--ping-interval", &PING_INTERVAL_S.to_string(), "--max-connections", "50000"].map(String::from).to_vec()
+}
+
+/// Waits, at most 30 s, until `url`'s `GET /ready` answers 200 (it reads from Redis).
+fn wait_ready(url: &str) -> Result<(), String> {
+    use std::io::Write;
+    let addr = url.trim_start_matches("http://");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        let answer = std::net::TcpStream::connect(addr).and_then(|mut stream| {
+            stream.set_read_timeout(Some(Duration::from_secs(2)))?;
+            stream.write_all(b"GET /ready HTTP/1.0\r\n\r\n")?;
+            let mut head = [0u8; 12];
+            stream.read_exact(&mut head)?;
+            Ok(head)
+        });
+        if answer.is_ok_and(|head| head.ends_with(b" 200")) {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Err(format!("{url} did not become ready (GET /ready) within 30 s"))
+}
+
+/// Starts `peer`'s server, pinned to `cpu` when given, with `extra` arguments; `state` and
+/// `broker` as for [`start_servers`].
 fn start_server(
     bins: &Bins,
     peer: Peer,
@@ -162,12 +258,13 @@ fn start_server(
     log_path: &Path,
     state: &Path,
     broker: Option<&Broker>,
+    extra: &[String],
 ) -> Result<ServerProcess, String> {
-    let ping = PING_INTERVAL_S.to_string();
     let cmd = match peer {
-        Peer::Ours | Peer::OursSqlite | Peer::OursMqtt | Peer::Baseline => {
-            let args = ["--listen", "127.0.0.1:0", "--ping-interval", &ping, "--max-connections", "50000"]
-                .map(String::from);
+        Peer::Ours | Peer::OursSqlite | Peer::OursMqtt | Peer::Baseline | Peer::OursRedis | Peer::Spread => {
+            let mut args = vec!["--listen".to_owned(), "127.0.0.1:0".to_owned()];
+            args.extend(manager_socketio_args());
+            args.extend(extra.iter().cloned());
             let program = match (peer, &bins.baseline) {
                 (Peer::Baseline, Some(baseline)) => baseline.clone(),
                 (Peer::Baseline, None) => return Err("no --baseline binary".to_owned()),
@@ -201,79 +298,4 @@ fn start_server(
         }
     };
     ServerProcess::start(cmd, peer.name(), log_path)
-}
-
-/// A Mosquitto for the `ours-mqtt` server: a loopback port the OS picks, anonymous clients,
-/// no persistence; killed when dropped.
-pub(super) struct Broker {
-    child: std::process::Child,
-    port: u16,
-}
-
-impl Broker {
-    /// Starts one with its configuration in `dir`, and waits (at most 10 s) until it accepts
-    /// connections.
-    fn start(dir: &Path) -> Result<Broker, String> {
-        let program = crate::packages::find("mosquitto")
-            .ok_or("ours-mqtt needs mosquitto: install Debian's package (apt-get install mosquitto)")?;
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map_err(|e| format!("no free port for mosquitto: {e}"))?
-            .port();
-        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        let config = dir.join("mosquitto.conf");
-        let text = format!("listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n");
-        std::fs::write(&config, text).map_err(|e| format!("{}: {e}", config.display()))?;
-        let child = Command::new(&program)
-            .arg("-c")
-            .arg(&config)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| format!("could not start {}: {e}", program.display()))?;
-        let mut broker = Broker { child, port };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            if Instant::now() > deadline || !matches!(broker.child.try_wait(), Ok(None)) {
-                return Err(format!("mosquitto did not listen on port {port} within 10 s"));
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Ok(broker)
-    }
-
-    fn url(&self) -> String {
-        format!("mqtt://127.0.0.1:{}", self.port)
-    }
-}
-
-impl Drop for Broker {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The broker `ours-mqtt` runs against starts on a free port, takes connections, and is
-    /// gone once dropped. Needs Debian's mosquitto, as `cargo xtask ci` installs it.
-    #[test]
-    fn the_mqtt_broker_starts_listens_and_stops() {
-        let dir = std::env::temp_dir().join(format!("xtask-bench-broker-{}", std::process::id()));
-        let broker = Broker::start(&dir).unwrap();
-        let url = broker.url();
-        let port: u16 = url.rsplit(':').next().unwrap().parse().unwrap();
-        assert!(url.starts_with("mqtt://127.0.0.1:"), "{url}");
-        assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_ok());
-        drop(broker);
-        assert!(
-            std::net::TcpStream::connect(("127.0.0.1", port)).is_err(),
-            "killed with its pid when dropped"
-        );
-        let _ = std::fs::remove_dir_all(&dir);
-    }
 }
