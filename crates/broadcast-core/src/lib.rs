@@ -79,8 +79,8 @@ pub use farm_status::compute_farm_status;
 pub use notify::{Delivery, Notification, Notifier};
 pub use payload::{
     ChatMessage, EventLifeCycle, FarmStatus, FarmStatusReport, JobStatus, JobUpdate, LastRenderedImageInfo,
-    LastRenderedUpdate, LifeCycleEventType, TaskLogUpdate, TaskStatus, TaskUpdate, Timestamp, WorkerStatus,
-    WorkerStatusChangeRequest, WorkerTag, WorkerTagUpdate, WorkerUpdate,
+    LastRenderedUpdate, LifeCycleEventType, TaskLogUpdate, TaskStatus, TaskUpdate, TaskWorker, Timestamp,
+    WorkerStatus, WorkerStatusChangeRequest, WorkerTag, WorkerTagUpdate, WorkerUpdate,
 };
 pub use rooms::{JOB_ROOM_PREFIX, Room, RoomParseError, TASKLOG_ROOM_PREFIX};
 pub use subscription::{

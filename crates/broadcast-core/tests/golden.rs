@@ -60,6 +60,8 @@ fn job() -> JobUpdate {
         refresh_tasks: true,
         delete_requested_at: Some(at("2024-05-01T09:59:00Z")),
         was_deleted: false,
+        steps_completed: Some(3),
+        steps_total: Some(10),
     }
 }
 
@@ -83,6 +85,8 @@ fn job_update_minimal() {
             refresh_tasks: false,
             delete_requested_at: None,
             was_deleted: false,
+            steps_completed: None,
+            steps_total: None,
         },
     );
 }
@@ -102,6 +106,8 @@ fn job_deleted() {
             refresh_tasks: false,
             delete_requested_at: Some(at("2024-05-01T23:59:59Z")),
             was_deleted: true,
+            steps_completed: None,
+            steps_total: None,
         },
     );
 }
@@ -115,6 +121,9 @@ fn task() -> TaskUpdate {
         status: TaskStatus::SoftFailed,
         previous_status: Some(TaskStatus::Active),
         activity: "Blender crashed".into(),
+        worker: Some(TaskWorker { id: WORKER, name: "spaceship".into(), address: "192.0.2.1".into() }),
+        steps_completed: Some(2),
+        steps_total: Some(3),
     }
 }
 
@@ -127,7 +136,14 @@ fn task_update() {
 fn task_update_new() {
     check(
         "task_update_new",
-        TaskUpdate { status: TaskStatus::Queued, previous_status: None, activity: String::new(), ..task() },
+        TaskUpdate {
+            status: TaskStatus::Queued,
+            previous_status: None,
+            activity: String::new(),
+            worker: None,
+            steps_completed: Some(0),
+            ..task()
+        },
     );
 }
 

@@ -32,6 +32,8 @@ fn job() -> JobUpdate {
         refresh_tasks: false,
         delete_requested_at: None,
         was_deleted: false,
+        steps_completed: None,
+        steps_total: None,
     }
 }
 
@@ -100,6 +102,9 @@ fn task_update_goes_to_its_job_room_only() {
         status: TaskStatus::Active,
         previous_status: Some(TaskStatus::Queued),
         activity: "starting".into(),
+        worker: None,
+        steps_completed: None,
+        steps_total: None,
     };
     let rec = send(notify::task_updated(task.clone()));
     assert_eq!(rooms_of(&rec), [Room::Job(JOB)]);

@@ -148,12 +148,14 @@ proptest! {
         priority in 0i32..=100,
         refresh_tasks in any::<bool>(),
         was_deleted in any::<bool>(),
+        steps in proptest::option::of((0u32..1000, 0u32..1000)),
     ) {
         let updated = chrono::DateTime::from_timestamp(secs, nanos).unwrap();
         let job = JobUpdate {
             id: uuid::Uuid::from_u128(bits), name, updated, status, previous_status: previous,
             job_type: "simple-blender-render".into(), priority, refresh_tasks,
             delete_requested_at: Some(updated), was_deleted,
+            steps_completed: steps.map(|(done, _)| done), steps_total: steps.map(|(done, more)| done + more),
         };
         let json = serde_json::to_value(&job).unwrap();
         prop_assert!(json.as_object().unwrap().values().all(|v| !v.is_null()), "{}", json);

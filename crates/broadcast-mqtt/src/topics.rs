@@ -57,6 +57,8 @@ mod tests {
             refresh_tasks: false,
             delete_requested_at: None,
             was_deleted: false,
+            steps_completed: None,
+            steps_total: None,
         }
     }
 
@@ -98,6 +100,9 @@ mod tests {
             status: TaskStatus::Active,
             previous_status: None,
             activity: String::new(),
+            worker: None,
+            steps_completed: None,
+            steps_total: None,
         };
         let tag = WorkerTag { id: Some(TASK), name: "GPU".into(), description: None };
         check(notify::manager_startup(), &["flamenco/lifecycle"]);

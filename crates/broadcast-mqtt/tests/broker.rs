@@ -25,6 +25,8 @@ fn job(priority: i32) -> JobUpdate {
         refresh_tasks: false,
         delete_requested_at: None,
         was_deleted: false,
+        steps_completed: None,
+        steps_total: None,
     }
 }
 
@@ -37,6 +39,9 @@ fn task(job: Uuid, n: u32) -> TaskUpdate {
         status: TaskStatus::Active,
         previous_status: None,
         activity: format!("step {n}"),
+        worker: None,
+        steps_completed: None,
+        steps_total: None,
     }
 }
 

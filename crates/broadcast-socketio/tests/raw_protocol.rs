@@ -133,6 +133,9 @@ async fn broadcaster_delivers_to_room_members_in_order() {
             status: TaskStatus::Active,
             previous_status: None,
             activity: seq.to_string(),
+            worker: None,
+            steps_completed: None,
+            steps_total: None,
         };
         notifier.send(notify::task_updated(task)).await.unwrap();
     }

@@ -25,6 +25,10 @@ pub enum Error {
     /// The worker credential is missing or wrong (401).
     #[error("{0}")]
     Unauthorized(String),
+    /// The request was made for something that has changed since (412): a job submitted
+    /// with an outdated job type etag.
+    #[error("{0}")]
+    PreconditionFailed(String),
     /// The request body's media type cannot be handled (415).
     #[error("{0}")]
     UnsupportedMediaType(String),

@@ -9,7 +9,8 @@
 //! - [`Manager`]: the services ([`Manager::new`] with any [`Storage`], or
 //!   [`Manager::in_memory`]). Its methods live one file per concept: `jobs.rs`
 //!   ([`Manager::submit_job`], [`Manager::set_job_priority`], ...), `tasks.rs`,
-//!   `scheduler.rs`, `workers.rs`, `worker_tags.rs`, `last_rendered.rs`, `task_logs.rs`, and
+//!   `scheduler.rs`, `failures.rs` (soft failures and job blocklists), `sleep_schedules.rs`,
+//!   `workers.rs`, `worker_tags.rs`, `last_rendered.rs`, `task_logs.rs`, and
 //!   `farm_status.rs` ([`Manager::farm_status`], recomputed after every job or worker
 //!   update and broadcast when it changes).
 //! - [`Storage`]: where state is kept: [`InMemoryStorage`] or [`SqliteStorage`]
@@ -32,19 +33,24 @@
 //! # Features
 //! None.
 
+mod clock;
 mod error;
+mod failures;
 mod farm_status;
 mod http;
 pub mod job_types;
 mod jobs;
 mod last_rendered;
 pub mod model;
+mod options;
 mod scheduler;
 pub mod schema;
+mod sleep_schedules;
 pub mod state_machine;
 mod storage;
 mod task_logs;
 mod tasks;
+mod thumbnails;
 mod worker_tags;
 mod workers;
 
@@ -53,12 +59,17 @@ use std::sync::Arc;
 use broadcast_core::notify::Notification;
 use broadcast_core::{Broadcaster, Notifier};
 
+pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::Error;
+pub use failures::{FailurePolicy, JobBlocklistEntry};
 pub use http::{ErrorBody, Limits, WORKER_AUTH_REALM, describe_metrics, router, router_with_limits};
 pub use last_rendered::{IMAGE_TYPES, JOB_FILES_PREFIX};
+pub use options::Options;
 pub use scheduler::Scheduled;
+pub use sleep_schedules::{next_check, scheduled_status};
 pub use storage::{InMemoryStorage, JobFile, OpenError, SqliteStorage, Storage, StorageError, StorageResult};
 pub use task_logs::{LOG_TAIL_BYTES, cut_tail};
+pub use thumbnails::{MAX_SIDE, THUMBNAILS_AT_ONCE};
 
 /// The manager's services over one [`Storage`] and one [`Broadcaster`]. Cheap to clone:
 /// clones share everything.
@@ -70,6 +81,7 @@ pub struct Manager {
 struct Inner {
     storage: Arc<dyn Storage + Send + Sync>,
     notifier: Notifier,
+    options: Options,
     /// Serialises read-change-store-broadcast sequences (see [`Manager::change`]).
     writes: tokio::sync::Mutex<()>,
     /// The farm's status as last computed (`farm_status.rs`).
@@ -85,10 +97,20 @@ impl std::fmt::Debug for Manager {
 impl Manager {
     /// Services keeping their state in `storage` and broadcasting through `broadcaster`.
     pub fn new(storage: Arc<dyn Storage + Send + Sync>, broadcaster: Arc<dyn Broadcaster>) -> Self {
+        Self::with_options(storage, broadcaster, Options::default())
+    }
+
+    /// Services as [`Manager::new`] makes them, with `options` instead of the defaults.
+    pub fn with_options(
+        storage: Arc<dyn Storage + Send + Sync>,
+        broadcaster: Arc<dyn Broadcaster>,
+        options: Options,
+    ) -> Self {
         Manager {
             inner: Arc::new(Inner {
                 storage,
                 notifier: Notifier::new(broadcaster),
+                options,
                 writes: tokio::sync::Mutex::new(()),
                 farm_status: std::sync::Mutex::new(farm_status::INITIAL),
             }),
@@ -98,6 +120,11 @@ impl Manager {
     /// Services keeping their state in memory ([`InMemoryStorage`]).
     pub fn in_memory(broadcaster: Arc<dyn Broadcaster>) -> Self {
         Self::new(Arc::new(InMemoryStorage::new()), broadcaster)
+    }
+
+    /// The options the services run with.
+    pub fn options(&self) -> &Options {
+        &self.inner.options
     }
 
     /// The storage, for reads.

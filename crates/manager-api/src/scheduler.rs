@@ -2,13 +2,15 @@
 //!
 //! The highest-priority runnable job first, then the oldest; within it, the first queued
 //! (or soft-failed) task, in creation order, whose dependencies have completed, whose task
-//! type the worker supports and which has not failed on this worker. A worker that still
-//! has an active task gets that one again.
+//! type the worker supports, which has not failed on this worker and whose task type the
+//! worker is not blocklisted for in that job. A worker that still has an active task gets
+//! that one again.
 
 use broadcast_core::{JobStatus, TaskStatus, WorkerStatus};
 
+use crate::failures::is_blocked;
 use crate::jobs::change_task_status;
-use crate::model::{Job, Task, Worker};
+use crate::model::{Job, JobBlock, Task, Worker};
 use crate::state_machine::status_name;
 use crate::{Error, Manager, now};
 
@@ -23,9 +25,10 @@ pub enum Scheduled {
     ChangeStatus(WorkerStatus),
 }
 
-fn runnable(task: &Task, worker: &Worker, tasks: &[Task]) -> bool {
+fn runnable(task: &Task, worker: &Worker, tasks: &[Task], blocklist: &[JobBlock]) -> bool {
     matches!(task.status, TaskStatus::Queued | TaskStatus::SoftFailed)
         && worker.supports(&task.task_type)
+        && !is_blocked(blocklist, worker.id, &task.task_type)
         && !task.failed_by_workers.iter().any(|w| w.id == worker.id)
         && task
             .depends_on
@@ -74,7 +77,8 @@ impl Manager {
                 jobs.sort_by_key(|j| std::cmp::Reverse(j.priority));
                 for job in jobs {
                     let tasks = storage.tasks_of_job(job.id)?;
-                    let Some(task) = tasks.iter().find(|t| runnable(t, &worker, &tasks)) else {
+                    let blocklist = storage.job_blocklist(job.id)?;
+                    let Some(task) = tasks.iter().find(|t| runnable(t, &worker, &tasks, &blocklist)) else {
                         continue;
                     };
                     let mut task = task.clone();

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use crate::model::{Command, Job, Task, Worker};
+use crate::model::{Command, Job, Task, TaskWorker, Worker};
 
 pub use broadcast_core::{WorkerStatusChangeRequest, WorkerTag};
 
@@ -28,7 +28,8 @@ pub struct SubmittedJob {
     /// The job type to compile it with.
     #[serde(rename = "type")]
     pub job_type: String,
-    /// The job type's etag; accepted and kept, not checked (the built-in types have none).
+    /// The job type's etag when the client knew it; a different one than the job type's
+    /// is refused with 412.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_etag: Option<String>,
     /// Scheduling priority, 0 to 100; 50 when omitted.
@@ -87,6 +88,15 @@ pub struct JobTasksSummary {
 pub struct TaskSummary {
     /// The task's UUID.
     pub id: Uuid,
+    /// Its position in its job, from 1.
+    pub index_in_job: u32,
+    /// The worker it is assigned to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub worker: Option<TaskWorker>,
+    /// Steps of its work done so far.
+    pub steps_completed: u32,
+    /// Steps of its work in all.
+    pub steps_total: u32,
     /// Its name.
     pub name: String,
     /// Its status.
@@ -103,6 +113,10 @@ impl From<&Task> for TaskSummary {
     fn from(task: &Task) -> Self {
         TaskSummary {
             id: task.id,
+            index_in_job: task.index_in_job,
+            worker: task.worker.clone(),
+            steps_completed: task.steps_completed,
+            steps_total: task.steps_total,
             name: task.name.clone(),
             status: task.status,
             priority: task.priority,
@@ -202,6 +216,9 @@ pub struct WorkerTaskUpdate {
     /// Log lines to append.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub log: Option<String>,
+    /// Steps of the task's work done so far; at most its `steps_total`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub steps_completed: Option<u32>,
 }
 
 /// `AssignedTask`: a task as the worker receives it.
@@ -369,4 +386,30 @@ impl FlamencoVersion {
             git: String::new(),
         }
     }
+}
+
+/// `ManagerConfiguration`: what the web app needs to know before it shows anything.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ManagerConfiguration {
+    /// The folder job files are kept in; empty when they are kept in memory.
+    pub storage_location: String,
+    /// Whether the Shaman file transfer API is available: never here.
+    pub shaman_enabled: bool,
+    /// Whether the manager still has to be set up: never here (it runs from its flags).
+    pub is_first_run: bool,
+}
+
+/// `JobDeletionInfo`: what deleting a job removes besides the job, its logs and images.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobDeletionInfo {
+    /// Whether a Shaman checkout goes with it: never here (there is no Shaman).
+    pub shaman_checkout: bool,
+}
+
+/// `WorkerTagChangeRequest`: the tags a worker should be a member of.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkerTagChangeRequest {
+    /// The worker tags' UUIDs.
+    pub tag_ids: Vec<Uuid>,
 }

@@ -10,7 +10,13 @@
 //! - A job set to `cancel-requested` cancels its unfinished tasks and ends `canceled`.
 //! - A job set to `requeueing` puts its unfinished tasks (all of them when it had
 //!   completed) back to `queued` and ends `queued`.
-//! - A job set to `paused` pauses its queued tasks; set to `queued` again, it unpauses them.
+//! - A job set to `pause-requested` (or `paused`, which is taken the same way) pauses its
+//!   queued and soft-failed tasks; its active tasks may finish, and the job is `paused` as
+//!   soon as none is active (at once when none was). A task a worker gives back while its
+//!   job is pausing or paused is `paused`, not `queued`. A pausing job may still be
+//!   cancelled or requeued; a paused one resumes with `requeueing` (or `queued`).
+//! - After a restart, a job still `cancel-requested`, `requeueing` or `pause-requested` has
+//!   that change carried on ([`plan_after_restart`]).
 
 use broadcast_core::{JobStatus, TaskStatus};
 
@@ -33,6 +39,7 @@ pub fn job_status_after_task_change(
     let next = match changed_to {
         T::Failed => J::Failed,
         _ if tasks.iter().all(|s| *s == T::Completed) => J::Completed,
+        _ if job == J::PauseRequested && !tasks.contains(&T::Active) => J::Paused,
         T::Active if job == J::Queued => J::Active,
         T::Queued | T::SoftFailed if matches!(job, J::Completed | J::Failed | J::Canceled) => J::Queued,
         T::Canceled if tasks.iter().all(ended) && !tasks.contains(&T::Failed) => J::Canceled,
@@ -54,6 +61,23 @@ pub struct JobStatusPlan {
     /// What the tasks in `tasks_from` become.
     pub tasks_to: TaskStatus,
 }
+
+impl JobStatusPlan {
+    /// The status the job ends in, given its tasks' statuses before the change: `ends`,
+    /// except that a pausing job whose tasks are still active stays `pause-requested`
+    /// (it becomes `paused` when the last of them ends, see
+    /// [`job_status_after_task_change`]).
+    pub fn ends_with(&self, tasks: &[TaskStatus]) -> JobStatus {
+        if self.requested == JobStatus::PauseRequested && tasks.contains(&TaskStatus::Active) {
+            JobStatus::PauseRequested
+        } else {
+            self.ends
+        }
+    }
+}
+
+/// What pausing changes: queued and soft-failed tasks wait, active ones may finish.
+const PAUSABLE: &[TaskStatus] = &[TaskStatus::Queued, TaskStatus::SoftFailed];
 
 const UNFINISHED: &[TaskStatus] =
     &[TaskStatus::Queued, TaskStatus::Active, TaskStatus::SoftFailed, TaskStatus::Paused];
@@ -88,6 +112,14 @@ pub fn plan_job_status_change(current: JobStatus, requested: JobStatus) -> Resul
         return Err(Error::conflict(format!("the job is {}; wait until that is done", status_name(current))));
     }
     let plan = |ends, tasks_from, tasks_to| Ok(JobStatusPlan { requested, ends, tasks_from, tasks_to });
+    let pause = || {
+        Ok(JobStatusPlan {
+            requested: J::PauseRequested,
+            ends: J::Paused,
+            tasks_from: PAUSABLE,
+            tasks_to: TaskStatus::Paused,
+        })
+    };
     match requested {
         J::CancelRequested => match current {
             J::Completed | J::Canceled => refuse(),
@@ -98,10 +130,8 @@ pub fn plan_job_status_change(current: JobStatus, requested: JobStatus) -> Resul
             J::Completed => plan(J::Queued, ALL_TASKS, TaskStatus::Queued),
             _ => plan(J::Queued, NOT_COMPLETED, TaskStatus::Queued),
         },
-        J::Paused => match current {
-            J::Queued | J::Active => {
-                plan(J::Paused, &[TaskStatus::Queued, TaskStatus::SoftFailed], TaskStatus::Paused)
-            }
+        J::Paused | J::PauseRequested => match current {
+            J::Queued | J::Active => pause(),
             _ => refuse(),
         },
         J::Queued => match current {
@@ -113,7 +143,7 @@ pub fn plan_job_status_change(current: JobStatus, requested: JobStatus) -> Resul
         },
         J::Active | J::Completed | J::Failed | J::Canceled | J::UnderConstruction => {
             Err(Error::conflict(format!(
-                "a job cannot be set to {}; ask for cancel-requested, requeueing, paused or queued",
+                "a job cannot be set to {}; ask for cancel-requested, requeueing, pause-requested or queued",
                 status_name(requested)
             )))
         }
@@ -124,7 +154,9 @@ pub fn plan_job_status_change(current: JobStatus, requested: JobStatus) -> Resul
 /// statuses: a job left `cancel-requested` or `requeueing` by a manager that stopped
 /// half-way is carried on to `canceled` or `queued`, as if the request had just been made
 /// (a `requeueing` job whose tasks all completed was requeued from `completed`, so all of
-/// them go back to the queue). `None` for every other status.
+/// them go back to the queue). A job left `pause-requested` has its queued tasks paused
+/// and is `paused` when none of its tasks is active; its active tasks may still finish
+/// (see [`JobStatusPlan::ends_with`]). `None` for every other status.
 pub fn plan_after_restart(status: JobStatus, tasks: &[TaskStatus]) -> Option<JobStatusPlan> {
     let from_completed = tasks.iter().all(|s| *s == TaskStatus::Completed);
     let plan =
@@ -133,6 +165,7 @@ pub fn plan_after_restart(status: JobStatus, tasks: &[TaskStatus]) -> Option<Job
         JobStatus::CancelRequested => plan(JobStatus::Canceled, UNFINISHED, TaskStatus::Canceled),
         JobStatus::Requeueing if from_completed => plan(JobStatus::Queued, ALL_TASKS, TaskStatus::Queued),
         JobStatus::Requeueing => plan(JobStatus::Queued, NOT_COMPLETED, TaskStatus::Queued),
+        JobStatus::PauseRequested => plan(JobStatus::Paused, PAUSABLE, TaskStatus::Paused),
         _ => None,
     }
 }
@@ -155,7 +188,12 @@ pub fn check_worker_task_status(current: TaskStatus, reported: TaskStatus) -> Re
     if reported == current {
         return Ok(());
     }
-    if !matches!(reported, T::Active | T::Completed | T::Failed | T::SoftFailed) {
+    if reported == T::SoftFailed {
+        return Err(Error::invalid(
+            "a worker reports failed; whether that is a soft failure is the manager's to decide",
+        ));
+    }
+    if !matches!(reported, T::Active | T::Completed | T::Failed) {
         return Err(Error::conflict(format!("a worker cannot set a task to {}", status_name(reported))));
     }
     if current != T::Active {
@@ -198,6 +236,11 @@ mod tests {
         check(J::Active, T::Canceled, &[T::Canceled, T::Queued], None);
         check(J::CancelRequested, T::Canceled, &[T::Canceled], None);
         check(J::Requeueing, T::Queued, &[T::Queued], None);
+        check(J::PauseRequested, T::Completed, &[T::Completed, T::Active, T::Paused], None);
+        check(J::PauseRequested, T::Completed, &[T::Completed, T::Paused], Some(J::Paused));
+        check(J::PauseRequested, T::Paused, &[T::Paused, T::Paused], Some(J::Paused));
+        check(J::PauseRequested, T::Completed, &[T::Completed, T::Completed], Some(J::Completed));
+        check(J::PauseRequested, T::Failed, &[T::Failed, T::Paused], Some(J::Failed));
     }
 
     #[test]
@@ -213,8 +256,18 @@ mod tests {
         let plan = plan_job_status_change(J::Completed, J::Requeueing).unwrap();
         assert!(plan.tasks_from.contains(&T::Completed));
 
-        let plan = plan_job_status_change(J::Active, J::Paused).unwrap();
-        assert_eq!((plan.requested, plan.ends), (J::Paused, J::Paused));
+        let plan = plan_job_status_change(J::Active, J::PauseRequested).unwrap();
+        assert_eq!((plan.requested, plan.ends, plan.tasks_to), (J::PauseRequested, J::Paused, T::Paused));
+        assert_eq!(plan.tasks_from, [T::Queued, T::SoftFailed]);
+        assert_eq!(plan.ends_with(&[T::Active, T::Queued]), J::PauseRequested, "active tasks may finish");
+        assert_eq!(plan.ends_with(&[T::Completed, T::Queued]), J::Paused, "nothing active: paused at once");
+        assert_eq!(plan_job_status_change(J::Queued, J::Paused).unwrap(), plan, "paused is taken as pausing");
+        let plan = plan_job_status_change(J::PauseRequested, J::CancelRequested).unwrap();
+        assert_eq!((plan.ends, plan.tasks_to), (J::Canceled, T::Canceled));
+        assert!(plan.tasks_from.contains(&T::Paused) && plan.tasks_from.contains(&T::Active));
+        let plan = plan_job_status_change(J::Paused, J::Requeueing).unwrap();
+        assert_eq!((plan.ends, plan.tasks_to), (J::Queued, T::Queued));
+        assert!(plan.tasks_from.contains(&T::Paused));
         let plan = plan_job_status_change(J::Paused, J::Queued).unwrap();
         assert_eq!(plan.ends, J::Queued);
 
@@ -223,11 +276,22 @@ mod tests {
             (J::Completed, J::CancelRequested, "the job is completed and cannot be set to cancel-requested"),
             (J::Queued, J::Requeueing, "the job is queued and cannot be set to requeueing"),
             (J::Completed, J::Paused, "the job is completed and cannot be set to paused"),
+            (J::Paused, J::PauseRequested, "the job is paused and cannot be set to pause-requested"),
+            (
+                J::PauseRequested,
+                J::PauseRequested,
+                "the job is pause-requested and cannot be set to pause-requested",
+            ),
+            (
+                J::PauseRequested,
+                J::Queued,
+                "the job is pause-requested and cannot be set to queued; ask for requeueing",
+            ),
             (J::Active, J::Queued, "the job is active and cannot be set to queued; ask for requeueing"),
             (
                 J::Queued,
                 J::Completed,
-                "a job cannot be set to completed; ask for cancel-requested, requeueing, paused or queued",
+                "a job cannot be set to completed; ask for cancel-requested, requeueing, pause-requested or queued",
             ),
             (J::CancelRequested, J::Requeueing, "the job is cancel-requested; wait until that is done"),
         ] {
@@ -249,6 +313,9 @@ mod tests {
         assert!(!plan.tasks_from.contains(&T::Completed));
         let plan = plan_after_restart(J::Requeueing, &[T::Completed, T::Completed]).unwrap();
         assert!(plan.tasks_from.contains(&T::Completed));
+        let plan = plan_after_restart(J::PauseRequested, &[T::Active, T::Queued]).unwrap();
+        assert_eq!((plan.tasks_to, plan.ends_with(&[T::Active, T::Queued])), (T::Paused, J::PauseRequested));
+        assert_eq!(plan.ends_with(&[T::Completed, T::Queued]), J::Paused);
         for status in [J::Active, J::Queued, J::Paused, J::Completed, J::Canceled, J::Failed] {
             assert_eq!(plan_after_restart(status, &[T::Active]), None, "{status:?}");
         }

@@ -65,10 +65,8 @@ impl Manager {
                 .read_task_log(job_id, task_id, 0)?
                 .map(|log| ("text/plain; charset=utf-8", log))),
             JobFile::LastRendered { job_id, file_name } => {
-                let image = self.storage().last_rendered(job_id)?.filter(|i| i.file_name() == file_name);
-                Ok(image.map(|i| {
-                    (if file_name.ends_with(".png") { "image/png" } else { "image/jpeg" }, i.bytes.to_vec())
-                }))
+                let image = self.storage().last_rendered(job_id)?;
+                Ok(image.and_then(|i| i.thumbnail(file_name).map(|t| ("image/jpeg", t.to_vec()))))
             }
         }
     }

@@ -6,11 +6,11 @@ use broadcast_core::notify;
 use broadcast_core::{TaskLogUpdate, TaskStatus};
 use uuid::Uuid;
 
-use crate::jobs::change_task_status;
+use crate::jobs::{change_task_status, count_job_steps, job_steps_changed};
 use crate::model::{Task, Worker};
 use crate::schema::WorkerTaskUpdate;
 use crate::state_machine::{check_task_status_change, check_worker_task_status};
-use crate::{Error, Manager, now};
+use crate::{Error, Manager, failures, now};
 
 impl Manager {
     /// The task `task_id`.
@@ -46,16 +46,20 @@ impl Manager {
         Ok(())
     }
 
-    /// `worker` reports on the task it executes: a new status, activity or log lines.
-    /// Broadcasts a task update when the status or the activity changed (with the
-    /// previous status when that changed), the job update when the job's status follows,
-    /// and the log lines as a task log chunk.
+    /// `worker` reports on the task it executes: a new status, activity, steps done or log
+    /// lines. Broadcasts a task update when the status, the activity or the steps changed
+    /// (with the previous status when that changed), the job update when the job's status
+    /// or steps follow, and the log lines as a task log chunk. More steps than the task has
+    /// are refused (400). A reported failure goes through the failure rules
+    /// (`failures.rs`): the task may become `soft-failed` instead, and the worker may be
+    /// blocklisted for the job's tasks of that type.
     pub async fn worker_task_update(
         &self,
         worker: &Worker,
         task_id: Uuid,
         update: WorkerTaskUpdate,
     ) -> Result<(), Error> {
+        let policy = self.options().failures;
         let (notifications, _order) = self
             .change(|storage| {
                 let mut task = storage.task(task_id)?.ok_or(Error::task_not_found(task_id))?;
@@ -69,26 +73,45 @@ impl Manager {
                 if let Some(status) = update.task_status {
                     check_worker_task_status(task.status, status)?;
                 }
+                if let Some(steps) = update.steps_completed
+                    && steps > task.steps_total
+                {
+                    return Err(Error::invalid(format!(
+                        "steps_completed {steps} is more than the task's steps_total {}",
+                        task.steps_total
+                    )));
+                }
                 let now = now();
                 task.last_touched = Some(now);
                 let activity_changed = update.activity.as_ref().is_some_and(|a| *a != task.activity);
                 if let Some(activity) = update.activity {
                     task.activity = activity;
                 }
+                let steps_changed = update.steps_completed.is_some_and(|s| s != task.steps_completed);
+                if let Some(steps) = update.steps_completed {
+                    task.steps_completed = steps;
+                }
                 let mut notifications = Vec::new();
+                let mut failure_note = String::new();
                 match update.task_status {
+                    Some(TaskStatus::Failed) if task.status != TaskStatus::Failed => {
+                        let (sent, note) = failures::task_failed(storage, policy, worker, task, now)?;
+                        notifications.extend(sent);
+                        failure_note = note;
+                    }
                     Some(status) if status != task.status => {
-                        if status == TaskStatus::Failed || status == TaskStatus::SoftFailed {
-                            task.failed_by_workers.push(worker.task_worker());
-                        }
                         notifications.extend(change_task_status(storage, task, status, now)?);
                     }
                     _ => {
-                        if activity_changed {
+                        if activity_changed || steps_changed {
                             task.updated = now;
                             notifications.push(notify::task_updated(task.to_update(None)));
                         }
                         storage.put_task(task)?;
+                        if steps_changed && let Some(mut job) = storage.job(job_id)? {
+                            count_job_steps(storage, &mut job)?;
+                            notifications.push(job_steps_changed(storage, job, now)?);
+                        }
                     }
                 }
                 if let Some(mut stored) = storage.worker(worker.id)? {
@@ -100,6 +123,8 @@ impl Manager {
                     storage.append_task_log(job_id, task_id, &log)?;
                     notifications.push(notify::task_log(TaskLogUpdate { task_id, log }));
                 }
+                // What the manager made of a failure follows the worker's own lines.
+                notifications.extend(failures::append_note(storage, job_id, task_id, failure_note)?);
                 Ok(notifications)
             })
             .await?;

@@ -93,4 +93,29 @@ impl Manager {
         self.send(notify::worker_tag_deleted(tag.to_payload())).await;
         Ok(())
     }
+
+    /// Makes the worker a member of exactly the tags `tag_ids` (each must exist), and
+    /// broadcasts the worker update.
+    pub async fn set_worker_tags(&self, worker_id: Uuid, tag_ids: Vec<Uuid>) -> Result<(), Error> {
+        let (worker, _order) = self
+            .change(|storage| {
+                let mut worker = storage.worker(worker_id)?.ok_or(Error::worker_not_found(worker_id))?;
+                let mut tags = Vec::new();
+                for tag in tag_ids {
+                    if storage.worker_tag(tag)?.is_none() {
+                        return Err(Error::invalid(format!("worker tag {tag} does not exist")));
+                    }
+                    if !tags.contains(&tag) {
+                        tags.push(tag);
+                    }
+                }
+                worker.tags = tags;
+                worker.updated = crate::now();
+                storage.put_worker(worker.clone())?;
+                Ok(worker)
+            })
+            .await?;
+        self.send(notify::worker_updated(worker.to_update(None))).await;
+        Ok(())
+    }
 }

@@ -3,7 +3,7 @@
 //! worker's credential.
 
 use broadcast_core::notify::{self, Notification};
-use broadcast_core::{TaskStatus, Timestamp, WorkerStatus, WorkerStatusChangeRequest};
+use broadcast_core::{JobStatus, TaskStatus, Timestamp, WorkerStatus, WorkerStatusChangeRequest};
 use uuid::Uuid;
 
 use crate::model::Worker;
@@ -11,7 +11,7 @@ use crate::schema::{
     TaskSummary, WorkerDetails, WorkerRegistration, WorkerSignOn, WorkerStateChange, WorkerSummary,
     WorkerTask,
 };
-use crate::{Error, Manager, Storage, now};
+use crate::{Error, Manager, Storage, now, scheduled_status};
 
 /// Compares two secrets in time that depends only on their lengths, so a wrong guess
 /// does not tell how much of it was right.
@@ -19,7 +19,8 @@ fn secrets_match(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// Puts every task the worker is executing back in the queue, taken from it.
+/// Puts every task the worker is executing back in the queue, taken from it; `paused`
+/// instead of `queued` when its job is pausing or paused (Flamenco's rule).
 fn requeue_tasks_of(
     storage: &dyn Storage,
     worker: &Worker,
@@ -31,9 +32,14 @@ fn requeue_tasks_of(
         if task.status != TaskStatus::Active {
             continue;
         }
+        let pausing = storage
+            .job(task.job_id)?
+            .is_some_and(|j| matches!(j.status, JobStatus::PauseRequested | JobStatus::Paused));
+        let (to, done) =
+            if pausing { (TaskStatus::Paused, "paused") } else { (TaskStatus::Queued, "requeued") };
         task.worker = None;
-        task.activity = format!("Task was requeued by the manager because {why}");
-        notifications.extend(crate::jobs::change_task_status(storage, task, TaskStatus::Queued, now)?);
+        task.activity = format!("Task was {done} by the manager because {why}");
+        notifications.extend(crate::jobs::change_task_status(storage, task, to, now)?);
     }
     Ok(notifications)
 }
@@ -111,6 +117,7 @@ impl Manager {
             created: now,
             updated: now,
             last_seen: None,
+            sleep_schedule: None,
         };
         let (_, _order) = self
             .change(|storage| {
@@ -123,7 +130,8 @@ impl Manager {
     }
 
     /// The worker signs on: its metadata is updated, it becomes `starting`, and it is told
-    /// which status to go to (the pending status change, or `awake`).
+    /// which status to go to: the pending status change, or else what its sleep schedule
+    /// wants now (`awake` without one), as Flamenco does.
     pub async fn sign_on(
         &self,
         worker_id: Uuid,
@@ -149,7 +157,11 @@ impl Manager {
                 Ok((worker, previous))
             })
             .await?;
-        let status_requested = worker.status_change.map_or(WorkerStatus::Awake, |change| change.status);
+        let scheduled = || {
+            let now = self.options().clock.local_now();
+            worker.sleep_schedule.as_ref().map_or(WorkerStatus::Awake, |s| scheduled_status(s, now))
+        };
+        let status_requested = worker.status_change.map_or_else(scheduled, |change| change.status);
         self.send(notify::worker_updated(worker.to_update(Some(previous)))).await;
         Ok(WorkerStateChange { status_requested })
     }

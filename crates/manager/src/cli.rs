@@ -65,6 +65,20 @@ pub(crate) struct Args {
           value_parser = count(1, 1 << 32))]
     pub(crate) max_image_body: usize,
 
+    /// Tasks of one type of one job a worker may fail before it is blocklisted for them
+    /// (it gets no more of them; `GET /api/v3/jobs/{job_id}/blocklist` lists it).
+    #[arg(long, env = "MANAGER_BLOCKLIST_THRESHOLD", value_name = "TASKS",
+          default_value_t = manager_api::FailurePolicy::default().blocklist_threshold as usize,
+          value_parser = count(1, 1000))]
+    pub(crate) blocklist_threshold: usize,
+
+    /// Workers that may fail a task before it fails for good; until then a failure is a
+    /// soft one and another worker tries the task. 1 makes every failure a hard one.
+    #[arg(long, env = "MANAGER_TASK_FAIL_AFTER_SOFTFAIL_COUNT", value_name = "WORKERS",
+          default_value_t = manager_api::FailurePolicy::default().task_fail_after_softfail_count as usize,
+          value_parser = count(1, 1000))]
+    pub(crate) task_fail_after_softfail_count: usize,
+
     /// How long to wait for in-flight requests after SIGINT or SIGTERM before exiting anyway;
     /// 0 exits at once.
     #[arg(long, env = "MANAGER_SHUTDOWN_GRACE", default_value = "10s", value_name = "DURATION",

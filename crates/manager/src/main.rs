@@ -34,6 +34,23 @@ async fn main() -> ExitCode {
     }
 }
 
+/// Applies the workers' sleep schedules once a minute (the first time two seconds after
+/// start, out of the way of starting up), as Flamenco's sleep scheduler does. A failed
+/// check is logged; the next one tries again.
+fn spawn_sleep_scheduler(manager: Manager) {
+    tokio::spawn(async move {
+        let first = tokio::time::Instant::now() + std::time::Duration::from_secs(2);
+        let mut minutes = tokio::time::interval_at(first, std::time::Duration::from_secs(60));
+        minutes.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            minutes.tick().await;
+            if let Err(error) = manager.check_sleep_schedules().await {
+                tracing::warn!(%error, "checking the workers' sleep schedules failed");
+            }
+        }
+    });
+}
+
 /// Serves until SIGINT or SIGTERM; an error is a sentence for the person who started it.
 async fn run(args: cli::Args) -> Result<(), String> {
     let config = args.socketio.config();
@@ -64,8 +81,16 @@ async fn run(args: cli::Args) -> Result<(), String> {
         Some(mqtt) => Arc::new(Fanout::new().direct(socketio).direct(mqtt.clone())),
     };
     let lifecycle = Notifier::new(transport.clone());
-    let manager = Manager::new(storage, transport);
+    let mut options = manager_api::Options::default();
+    // Both are at most 1000 (the parser's range), so they fit.
+    options.failures = manager_api::FailurePolicy {
+        blocklist_threshold: u32::try_from(args.blocklist_threshold).unwrap_or(u32::MAX),
+        task_fail_after_softfail_count: u32::try_from(args.task_fail_after_softfail_count)
+            .unwrap_or(u32::MAX),
+    };
+    let manager = Manager::with_options(storage, transport, options);
     store::finish_interrupted_jobs(&manager).await?;
+    spawn_sleep_scheduler(manager.clone());
     let limits = manager_api::Limits { json_body: args.max_json_body, image_body: args.max_image_body };
     let rest = manager_api::router_with_limits(manager.clone(), limits)
         .route(

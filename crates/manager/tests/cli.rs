@@ -6,6 +6,7 @@
 use std::process::Stdio;
 use std::time::Duration;
 
+use serde_json::json;
 use test_support::{Eio, ManagerProcess, http, polling_handshake};
 
 const MANAGER: &str = env!("CARGO_BIN_EXE_manager");
@@ -59,6 +60,14 @@ async fn zero_where_it_makes_no_sense_is_refused() {
     refused(&["--max-connections", "0"], &[], "--max-connections", "must be at least 1").await;
     refused(&["--ping-interval", "0"], &[], "--ping-interval", "must be more than 0").await;
     refused(&["--ping-timeout", "0s"], &[], "--ping-timeout", "must be more than 0").await;
+    refused(&["--blocklist-threshold", "0"], &[], "--blocklist-threshold", "must be at least 1").await;
+    refused(
+        &[],
+        &[("MANAGER_TASK_FAIL_AFTER_SOFTFAIL_COUNT", "0")],
+        "--task-fail-after-softfail-count",
+        "must be at least 1",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -78,6 +87,14 @@ async fn values_that_are_not_numbers_or_durations_are_refused() {
 async fn values_beyond_the_range_are_refused() {
     refused(&["--max-payload", "100"], &[], "--max-payload", "must be at least 1024").await;
     refused(&["--send-buffer", "2000000"], &[], "--send-buffer", "must be at most 1000000").await;
+    refused(&["--blocklist-threshold", "1001"], &[], "--blocklist-threshold", "must be at most 1000").await;
+    refused(
+        &["--task-fail-after-softfail-count", "three"],
+        &[],
+        "--task-fail-after-softfail-count",
+        "whole number",
+    )
+    .await;
     refused(&["--memory-reclaim-interval", "2d"], &[], "--memory-reclaim-interval", "must be a day or less")
         .await;
 }
@@ -184,4 +201,63 @@ async fn the_log_has_no_colour_codes_when_it_is_not_a_terminal() {
     let m = ManagerProcess::start_with_env(MANAGER, &[], &[("NO_COLOR", "")]).await;
     let line = m.wait_logged(&["listening on"]).await;
     assert!(line.contains(" INFO ") && !line.contains('\x1b'), "plain text: {line:?}");
+}
+
+/// Runs one echo job's first task on a new worker and reports it failed; the task's status
+/// after that.
+async fn status_after_one_failure(m: &ManagerProcess) -> String {
+    let http = http();
+    let url = m.url();
+    let post = |path: &str, body: serde_json::Value| http.post(format!("{url}{path}")).json(&body);
+    let job = json!({"name": "fails", "type": "echo-sleep-test", "submitter_platform": "linux",
+                     "settings": {"message": "hi", "sleep_duration_seconds": 1}});
+    assert!(post("/api/v3/jobs", job).send().await.expect("submit").status().is_success());
+    let worker: serde_json::Value = post(
+        "/api/v3/worker/register-worker",
+        json!({"name": "w", "secret": "s", "platform": "linux", "supported_task_types": ["misc"]}),
+    )
+    .send()
+    .await
+    .expect("register")
+    .json()
+    .await
+    .expect("registered");
+    let id = worker["uuid"].as_str().expect("uuid").to_owned();
+    let as_worker = |path: &str, body: serde_json::Value| post(path, body).basic_auth(&id, Some("s"));
+    let sign_on = json!({"name": "w", "supported_task_types": ["misc"], "software_version": "3.6"});
+    as_worker("/api/v3/worker/sign-on", sign_on).send().await.expect("sign on");
+    as_worker("/api/v3/worker/state-changed", json!({"status": "awake"})).send().await.expect("awake");
+    let task: serde_json::Value =
+        as_worker("/api/v3/worker/task", json!({})).send().await.expect("task").json().await.expect("a task");
+    let task_id = task["uuid"].as_str().expect("task uuid").to_owned();
+    let failed =
+        as_worker(&format!("/api/v3/worker/task/{task_id}"), json!({"taskStatus": "failed"})).send().await;
+    assert_eq!(failed.expect("report").status(), 204);
+    let task: serde_json::Value = http
+        .get(format!("{url}/api/v3/tasks/{task_id}"))
+        .send()
+        .await
+        .expect("fetch")
+        .json()
+        .await
+        .expect("task");
+    task["status"].as_str().expect("status").to_owned()
+}
+
+#[tokio::test]
+async fn the_failure_thresholds_apply_from_flags_and_the_environment() {
+    let m = ManagerProcess::start(MANAGER, &["--database", ":memory:"]).await;
+    assert_eq!(
+        status_after_one_failure(&m).await,
+        "soft-failed",
+        "Flamenco's default: 3 workers may fail it"
+    );
+    drop(m);
+    let m = ManagerProcess::start_with_env(
+        MANAGER,
+        &["--database", ":memory:"],
+        &[("MANAGER_TASK_FAIL_AFTER_SOFTFAIL_COUNT", "1")],
+    )
+    .await;
+    assert_eq!(status_after_one_failure(&m).await, "failed");
 }

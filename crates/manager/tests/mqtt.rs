@@ -106,7 +106,7 @@ async fn every_topic_carries_the_socketio_payload_byte_for_byte() {
     let task_path = format!("/api/v3/worker/task/{}", task["uuid"].as_str().expect("task id"));
     let progress = serde_json::json!({"activity": "rendering", "log": "a log line\n"});
     assert_eq!(post_as(&m, &worker, &task_path, Some(progress)).await.status(), 204);
-    let png = b"\x89PNG\r\n\x1a\n0000".to_vec();
+    let png = test_support::ONE_PIXEL_PNG.to_vec();
     let output = http()
         .post(format!("{}{task_path}/output-produced", m.url()))
         .basic_auth(&worker, Some("s"))

@@ -262,8 +262,8 @@ async fn the_rest_page_runs_as_written() {
     );
     assert_eq!(
         statuses(&events, "/jobs"),
-        pairs(&[("queued", "-"), ("active", "queued"), ("completed", "active")]),
-        "/jobs as docs/rest.md says"
+        pairs(&[("queued", "-"), ("active", "queued"), ("active", "-"), ("completed", "active")]),
+        "/jobs as docs/rest.md says (the echo task's step, then the sleep task's)"
     );
     // The farm's status at each change: the worker signs on, the job waits for it, the
     // worker works on it, the job completes, the worker signs off. The status given on
@@ -281,7 +281,10 @@ async fn the_rest_page_runs_as_written() {
     let images: Vec<_> = events.iter().filter(|(name, _)| name == "/last-rendered").collect();
     assert_eq!(images.len(), 1, "one /last-rendered in Last-Rendered: {events:?}");
     assert_eq!(images[0].1["job_id"], job_id);
-    assert_eq!(images[0].1["thumbnail"]["suffixes"], serde_json::json!(["last-rendered.png"]));
+    assert_eq!(
+        images[0].1["thumbnail"]["suffixes"],
+        serde_json::json!(["last-rendered.jpg", "last-rendered-small.jpg", "last-rendered-tiny.jpg"])
+    );
 }
 
 #[test]

@@ -3,9 +3,11 @@
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Client, barrier } from '../lib/harness.mjs';
-import { get, post, echoSleepJob, registerWorker } from '../lib/rest.mjs';
+import { get, post, del, echoSleepJob, registerWorker } from '../lib/rest.mjs';
 
 const KIND = 'v2-websocket';
+const ONE_PIXEL_PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
+const THUMBNAILS = ['last-rendered.jpg', 'last-rendered-small.jpg', 'last-rendered-tiny.jpg'];
 
 describe('render flow against the manager', () => {
   const pages = [];
@@ -66,7 +68,7 @@ describe('render flow against the manager', () => {
       assert.equal(task.job, job.id);
       const url = `/api/v3/worker/task/${task.uuid}`;
       assert.equal((await post(url, { activity: `working on ${task.name}`, log: `log of ${task.name}\n` }, { auth: worker })).status, 204);
-      const png = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
+      const png = Buffer.from(ONE_PIXEL_PNG, 'base64');
       const output = await post(`${url}/output-produced`, png, { auth: worker, raw: true, contentType: 'image/png' });
       assert.equal(output.status, 202, output.text);
       assert.equal((await post(url, { taskStatus: 'completed', activity: 'done' }, { auth: worker })).status, 204);
@@ -116,10 +118,170 @@ describe('render flow against the manager', () => {
     const workerStatuses = workersPage.about(worker.id).map((m) => m.payload.status);
     assert.deepEqual(workerStatuses.filter((s, i) => s !== workerStatuses[i - 1]), ['offline', 'starting', 'awake', 'offline']);
 
-    // The thumbnail URL works.
+    // The thumbnail URLs work: Flamenco's three JPEGs.
     const image = jobPageImages[0].payload.thumbnail;
-    const fetched = await fetch(`${process.env.E2E_URL}${image.base}/${image.suffixes[0]}`);
-    assert.equal(fetched.status, 200);
+    assert.deepEqual(image.suffixes, THUMBNAILS);
+    for (const suffix of image.suffixes) {
+      const fetched = await fetch(`${process.env.E2E_URL}${image.base}/${suffix}`);
+      assert.equal(fetched.status, 200, suffix);
+      assert.equal(fetched.headers.get('content-type'), 'image/jpeg', suffix);
+    }
+  });
+});
+
+// Flamenco 3.9's job life: pausing, soft failures and blocklists, seen by socket.io-client
+// 2.5.0 pages. Render jobs and workers that only run blender and ffmpeg tasks, so the echo
+// jobs other tests leave behind are never handed out here.
+describe('pausing, failing and blocklisting against the manager', () => {
+  const pages = [];
+  const page = async () => {
+    const c = await Client.connect(KIND);
+    pages.push(c);
+    return c;
+  };
+  after(() => pages.forEach((p) => p.close()));
+
+  const renderJob = (name, frames) => ({
+    name, type: 'simple-blender-render', priority: 50, submitter_platform: 'linux',
+    settings: { frames, chunk_size: 1, blendfile: '/render/e2e.blend' },
+  });
+  const startWorker = async (name) => {
+    const secret = `secret-${name}`;
+    const types = ['blender', 'ffmpeg'];
+    const res = await post('/api/v3/worker/register-worker', { name, secret, platform: 'linux', supported_task_types: types });
+    assert.equal(res.status, 200, res.text);
+    const worker = { id: res.json.uuid, secret };
+    assert.equal((await post('/api/v3/worker/sign-on', { name, supported_task_types: types, software_version: '3.9' }, { auth: worker })).status, 200);
+    assert.equal((await post('/api/v3/worker/state-changed', { status: 'awake' }, { auth: worker })).status, 204);
+    return worker;
+  };
+  const ask = async (worker) => {
+    const res = await post('/api/v3/worker/task', undefined, { auth: worker });
+    assert.ok(res.status === 200 || res.status === 204, res.text);
+    return res.status === 200 ? res.json : undefined;
+  };
+  const report = async (worker, task, update) => {
+    const res = await post(`/api/v3/worker/task/${task.uuid}`, update, { auth: worker });
+    assert.equal(res.status, 204, res.text);
+  };
+  const setJobStatus = async (job, status) => {
+    const res = await post(`/api/v3/jobs/${job.id}/setstatus`, { status, reason: 'e2e' });
+    assert.equal(res.status, 204, res.text);
+  };
+  const submit = async (job) => {
+    const res = await post('/api/v3/jobs', job);
+    assert.equal(res.status, 200, res.text);
+    return res.json;
+  };
+  const changes = (statuses) => statuses.filter((s, i) => s !== statuses[i - 1]);
+
+  it('answers what the web app asks for first', async () => {
+    const config = await get('/api/v3/configuration');
+    assert.equal(config.status, 200, config.text);
+    assert.equal(config.json.isFirstRun, false);
+    assert.equal(config.json.shamanEnabled, false);
+    const types = (await get('/api/v3/jobs/types')).json.job_types;
+    assert.deepEqual(types.map((t) => t.name), ['simple-blender-render', 'echo-sleep-test']);
+    const render = (await get('/api/v3/jobs/type/simple-blender-render')).json;
+    assert.deepEqual(render, types[0]);
+    const stale = await post('/api/v3/jobs', { ...renderJob('stale', '1'), type_etag: 'not-the-etag' });
+    assert.equal(stale.status, 412, stale.text);
+    const current = await submit({ ...renderJob('current', '1'), type_etag: render.etag });
+    assert.equal((await get(`/api/v3/jobs/${current.id}/what-would-delete-do`)).json.shaman_checkout, false);
+    assert.equal((await del(`/api/v3/jobs/${current.id}`)).status, 204);
+  });
+
+  it('pauses a job while its active task finishes, then resumes it', async () => {
+    const [jobsPage, jobPage] = [await page(), await page()];
+    const worker = await startWorker(`pausing-${Date.now()}`);
+    const job = await submit(renderJob('pausing', '1-3'));
+    assert.equal(await jobPage.subscribe('job', job.id), 'ok');
+    const first = await ask(worker);
+    assert.equal(first.job, job.id);
+
+    await setJobStatus(job, 'pause-requested');
+    assert.equal((await get(`/api/v3/jobs/${job.id}`)).json.status, 'pause-requested', 'waits for the active task');
+    const tasks = (await get(`/api/v3/jobs/${job.id}/tasks`)).json.tasks;
+    assert.deepEqual(tasks.map((t) => t.status), ['active', 'paused', 'paused', 'paused']);
+    assert.deepEqual(tasks.map((t) => t.index_in_job), [1, 2, 3, 4]);
+    assert.equal(tasks[0].worker.id, worker.id);
+
+    await report(worker, first, { taskStatus: 'completed', steps_completed: 1 });
+    assert.equal((await get(`/api/v3/jobs/${job.id}`)).json.status, 'paused');
+    assert.equal(await ask(worker), undefined, 'a paused job hands out nothing');
+
+    await setJobStatus(job, 'requeueing');
+    const next = await ask(worker);
+    assert.equal(next.job, job.id);
+    assert.equal(next.name, 'render-2');
+
+    await barrier(jobsPage, [jobsPage, jobPage]);
+    const statuses = jobsPage.about(job.id).filter((m) => m.event === '/jobs').map((m) => m.payload.status);
+    assert.deepEqual(changes(statuses), ['queued', 'active', 'pause-requested', 'paused', 'requeueing', 'queued', 'active']);
+    const paused = jobsPage.about(job.id).find((m) => m.event === '/jobs' && m.payload.status === 'paused').payload;
+    assert.equal(paused.previous_status, 'pause-requested');
+    assert.deepEqual([paused.steps_completed, paused.steps_total], [1, 4]);
+    const firstUpdates = jobPage.received.filter((m) => m.event === '/task' && m.payload.id === first.uuid).map((m) => m.payload);
+    assert.deepEqual(changes(firstUpdates.map((p) => p.status)), ['active', 'completed']);
+    assert.ok(firstUpdates.every((p) => p.worker?.id === worker.id), 'the worker is named once assigned');
+
+    await setJobStatus(job, 'cancel-requested');
+    assert.equal((await get(`/api/v3/jobs/${job.id}`)).json.status, 'canceled');
+    assert.equal((await post('/api/v3/worker/sign-off', undefined, { auth: worker })).status, 204);
+  });
+
+  it('retries a soft-failed task on another worker, which finishes it', async () => {
+    const [jobPage, logPage] = [await page(), await page()];
+    const a = await startWorker(`soft-a-${Date.now()}`);
+    const b = await startWorker(`soft-b-${Date.now()}`);
+    const job = await submit(renderJob('soft failure', '1'));
+    assert.equal(await jobPage.subscribe('job', job.id), 'ok');
+    const render = await ask(a);
+    assert.equal(await logPage.subscribe('tasklog', render.uuid), 'ok');
+    await report(a, render, { taskStatus: 'failed', log: 'Blender crashed\n' });
+    assert.equal((await get(`/api/v3/tasks/${render.uuid}`)).json.status, 'soft-failed');
+    assert.equal(await ask(a), undefined, 'the worker that failed it does not get it again');
+
+    const retried = await ask(b);
+    assert.equal(retried.uuid, render.uuid);
+    await report(b, retried, { taskStatus: 'completed' });
+    const preview = await ask(b);
+    assert.equal(preview.name, 'preview-video');
+    await report(b, preview, { taskStatus: 'completed' });
+    assert.equal((await get(`/api/v3/jobs/${job.id}`)).json.status, 'completed');
+
+    await barrier(jobPage, [jobPage, logPage]);
+    const updates = jobPage.received.filter((m) => m.event === '/task' && m.payload.id === render.uuid).map((m) => m.payload);
+    assert.deepEqual(changes(updates.map((p) => p.status)), ['active', 'soft-failed', 'active', 'completed']);
+    assert.equal(updates.find((p) => p.status === 'soft-failed').previous_status, 'active');
+    const log = logPage.received.filter((m) => m.event === '/tasklog').map((m) => m.payload.log);
+    assert.equal(log[0], 'Blender crashed\n');
+    assert.match(log[1], /soft failure/);
+    for (const w of [a, b]) assert.equal((await post('/api/v3/worker/sign-off', undefined, { auth: w })).status, 204);
+  });
+
+  it('blocklists a worker that fails a task type too often, until it is taken off', async () => {
+    const a = await startWorker(`block-a-${Date.now()}`);
+    const b = await startWorker(`block-b-${Date.now()}`);
+    const job = await submit(renderJob('blocklist', '1-3'));
+    for (let i = 0; i < 3; i++) {
+      const task = await ask(a);
+      assert.equal(task.task_type, 'blender');
+      await report(a, task, { taskStatus: 'failed' });
+    }
+    const blocklist = await get(`/api/v3/jobs/${job.id}/blocklist`);
+    assert.equal(blocklist.status, 200, blocklist.text);
+    assert.deepEqual(blocklist.json.map((e) => [e.worker_id, e.task_type]), [[a.id, 'blender']]);
+    assert.match(blocklist.json[0].worker_name, /^block-a-/);
+    assert.equal(await ask(a), undefined, 'no more render tasks of this job for it');
+    assert.equal((await ask(b)).task_type, 'blender', 'another worker takes them');
+
+    const removed = await del(`/api/v3/jobs/${job.id}/blocklist`, { body: [{ worker_id: a.id, task_type: 'blender' }] });
+    assert.equal(removed.status, 204, removed.text);
+    assert.deepEqual((await get(`/api/v3/jobs/${job.id}/blocklist`)).json, []);
+
+    await setJobStatus(job, 'cancel-requested');
+    for (const w of [a, b]) assert.equal((await post('/api/v3/worker/sign-off', undefined, { auth: w })).status, 204);
   });
 });
 

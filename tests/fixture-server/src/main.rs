@@ -143,6 +143,9 @@ async fn burst(State(app): State<App>, Json(b): Json<Burst>) -> (StatusCode, Str
             status: TaskStatus::Active,
             previous_status: None,
             activity: seq.to_string(),
+            worker: None,
+            steps_completed: None,
+            steps_total: None,
         };
         failed += usize::from(app.notifier.send(notify::task_updated(task)).await.is_err());
     }

@@ -24,6 +24,13 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 /// How long any single wait may take.
 pub const WAIT: Duration = Duration::from_secs(10);
 
+/// A 1x1 PNG, as a worker sends a render: the manager decodes what it is given.
+pub const ONE_PIXEL_PNG: [u8; 70] = [
+    137, 80, 78, 71, 13, 10, 26, 10, 0, 0, 0, 13, 73, 72, 68, 82, 0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 31,
+    21, 196, 137, 0, 0, 0, 13, 73, 68, 65, 84, 120, 218, 99, 100, 248, 207, 80, 15, 0, 3, 134, 1, 128, 90,
+    52, 125, 107, 0, 0, 0, 0, 73, 69, 78, 68, 174, 66, 96, 130,
+];
+
 /// Engine.IO protocol generation: 3 for socket.io-client 2.x, 4 for 3.x and 4.x.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Eio {

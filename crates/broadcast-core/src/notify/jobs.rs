@@ -23,6 +23,8 @@ use super::Notification;
 ///     refresh_tasks: false,
 ///     delete_requested_at: None,
 ///     was_deleted: false,
+///     steps_completed: Some(0),
+///     steps_total: Some(2),
 /// };
 /// let deliveries = notify::job_created(job).into_deliveries();
 /// assert_eq!(deliveries.len(), 1);

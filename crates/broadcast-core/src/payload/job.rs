@@ -34,4 +34,10 @@ pub struct JobUpdate {
     /// Set when the job was just deleted.
     #[serde(default, skip_serializing_if = "is_false")]
     pub was_deleted: bool,
+    /// Steps of the job's tasks done so far (Flamenco 3.9).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub steps_completed: Option<u32>,
+    /// Steps of the job's tasks in all (Flamenco 3.9).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub steps_total: Option<u32>,
 }

@@ -18,7 +18,7 @@ pub use job::JobUpdate;
 pub use last_rendered::{LastRenderedImageInfo, LastRenderedUpdate};
 pub use lifecycle::{EventLifeCycle, LifeCycleEventType};
 pub use status::{JobStatus, TaskStatus, WorkerStatus};
-pub use task::{TaskLogUpdate, TaskUpdate};
+pub use task::{TaskLogUpdate, TaskUpdate, TaskWorker};
 pub use worker::{WorkerStatusChangeRequest, WorkerUpdate};
 pub use worker_tag::{WorkerTag, WorkerTagUpdate};
 

@@ -16,6 +16,9 @@ pub enum JobStatus {
     Failed,
     /// `paused`: on hold.
     Paused,
+    /// `pause-requested`: pausing asked for; its queued tasks are paused, its active ones
+    /// may finish, and it is `paused` once none is active.
+    PauseRequested,
     /// `queued`: waiting for a worker.
     Queued,
     /// `cancel-requested`: cancellation asked for, tasks being cancelled.
@@ -68,12 +71,13 @@ pub enum WorkerStatus {
 
 impl JobStatus {
     /// Every job status, in the schema's order.
-    pub const ALL: [JobStatus; 9] = [
+    pub const ALL: [JobStatus; 10] = [
         JobStatus::Active,
         JobStatus::Canceled,
         JobStatus::Completed,
         JobStatus::Failed,
         JobStatus::Paused,
+        JobStatus::PauseRequested,
         JobStatus::Queued,
         JobStatus::CancelRequested,
         JobStatus::Requeueing,
@@ -134,6 +138,7 @@ mod tests {
                 "completed",
                 "failed",
                 "paused",
+                "pause-requested",
                 "queued",
                 "cancel-requested",
                 "requeueing",

@@ -26,7 +26,7 @@ pub(super) async fn job_file(
 }
 
 /// `value` as JSON, or 204 when there is none.
-fn json_or_no_content(value: Option<impl serde::Serialize>) -> Response {
+pub(super) fn json_or_no_content(value: Option<impl serde::Serialize>) -> Response {
     match value {
         Some(value) => axum::Json(value).into_response(),
         None => StatusCode::NO_CONTENT.into_response(),
@@ -39,7 +39,7 @@ pub(super) async fn last_rendered_info(
     State(manager): State<Manager>,
     Path(job_id): Path<Uuid>,
 ) -> Result<Response, Error> {
-    Ok(json_or_no_content(manager.last_rendered(job_id)?.map(|image| image_info(job_id, &image))))
+    Ok(json_or_no_content(manager.last_rendered(job_id)?.map(|_| image_info(job_id))))
 }
 
 /// `GET /api/v3/tasks/{task_id}/log`: the `TaskLogInfo`, or 204 when the task has no log.

@@ -2,20 +2,26 @@
 //!
 //! One file per group of routes: `jobs.rs`, `tasks.rs`, `worker.rs` (what workers call,
 //! behind basic auth), `worker_mgt.rs` (worker management and tags), `job_files.rs` (task logs
-//! and last-rendered images), `meta.rs` (version and fallbacks). `extract.rs` and `auth.rs`
+//! and last-rendered images), `web_app.rs` (configuration, job types and the other reads
+//! Flamenco's web app makes), `blocklist.rs` (a job's blocklist), `worker_settings.rs` (a worker's tags and
+//! sleep schedule),
+//! `meta.rs` (version and fallbacks). `extract.rs` and `auth.rs`
 //! hold the extractors, `error.rs` the `Error` body every failure answers with.
 //!
 //! Handlers only translate: HTTP in, one service call, HTTP out. They never broadcast.
 
 mod auth;
+mod blocklist;
 mod error;
 mod extract;
 mod job_files;
 mod jobs;
 mod meta;
 mod tasks;
+mod web_app;
 mod worker;
 mod worker_mgt;
+mod worker_settings;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -95,6 +101,10 @@ pub fn router_with_limits(manager: Manager, limits: Limits) -> Router {
         .route("/api/v3/tasks/{task_id}/log", get(job_files::task_log_info))
         .route("/api/v3/tasks/{task_id}/logtail", get(job_files::task_log_tail))
         .route("/job-files/{*path}", get(job_files::job_file))
+        // The routes Flamenco's own web app needs beyond the lists (SPEC section 11).
+        .merge(web_app::routes())
+        .merge(blocklist::routes())
+        .merge(worker_settings::routes())
         .fallback(meta::no_route)
         .method_not_allowed_fallback(meta::method_not_allowed)
         .layer(DefaultBodyLimit::max(limits.json_body))

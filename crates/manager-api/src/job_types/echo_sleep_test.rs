@@ -20,12 +20,14 @@ pub(super) fn compile(settings: &Map<String, Value>) -> Result<Vec<CompiledTask>
             task_type: "misc".to_owned(),
             commands: vec![Command::new("echo", json!({ "message": message }))],
             depends_on: vec![],
+            steps: 1,
         },
         CompiledTask {
             name: "sleep".to_owned(),
             task_type: "misc".to_owned(),
             commands: vec![Command::new("sleep", json!({ "duration_in_seconds": seconds }))],
             depends_on: vec![0],
+            steps: 1,
         },
     ])
 }

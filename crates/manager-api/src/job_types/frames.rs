@@ -21,6 +21,11 @@ impl FrameRange {
     pub fn blender_syntax(&self) -> String {
         if self.start == self.end { self.start.to_string() } else { format!("{}..{}", self.start, self.end) }
     }
+
+    /// How many frames it holds; at most [`MAX_FRAMES`], so it fits a `u32`.
+    pub fn frame_count(&self) -> u32 {
+        u32::try_from(self.end - self.start + 1).unwrap_or(u32::MAX)
+    }
 }
 
 impl fmt::Display for FrameRange {

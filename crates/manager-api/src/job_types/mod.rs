@@ -3,9 +3,11 @@
 //! A compiler only reads settings and returns task descriptions; storing them, giving them
 //! ids and broadcasting the new job is the job service's business (`jobs.rs`). Bad or
 //! missing settings are an [`Error::Invalid`] naming the setting and what is wrong with it.
+//! `info.rs` describes each type's settings to clients (`AvailableJobType`, with its etag).
 
 mod echo_sleep_test;
 mod frames;
+mod info;
 mod settings;
 mod simple_blender_render;
 
@@ -15,6 +17,10 @@ use crate::Error;
 use crate::model::Command;
 
 pub use frames::{FrameRange, MAX_FRAMES, parse_frames};
+pub(crate) use info::check_etag;
+pub use info::{
+    AvailableJobSetting, AvailableJobType, AvailableJobTypes, available_job_type, available_job_types,
+};
 
 /// The names of the built-in job types.
 pub const JOB_TYPES: [&str; 2] = [simple_blender_render::NAME, echo_sleep_test::NAME];
@@ -30,6 +36,8 @@ pub struct CompiledTask {
     pub commands: Vec<Command>,
     /// Indices, into the same list, of the tasks that must complete first.
     pub depends_on: Vec<usize>,
+    /// Steps of its work: the frames it renders, 1 for a task that does one thing.
+    pub steps: u32,
 }
 
 /// Compiles `settings` with the job type called `job_type`, giving the tasks in the order

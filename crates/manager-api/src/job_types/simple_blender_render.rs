@@ -3,7 +3,7 @@
 use serde_json::{Map, Value, json};
 
 use super::CompiledTask;
-use super::frames::{chunk, parse_frames};
+use super::frames::{FrameRange, chunk, parse_frames};
 use super::settings::{optional_number, optional_string, positive_integer, required_string};
 use crate::Error;
 use crate::model::Command;
@@ -49,6 +49,7 @@ pub(super) fn compile(settings: &Map<String, Value>) -> Result<Vec<CompiledTask>
                     }),
                 )],
                 depends_on: vec![],
+                steps: ranges.iter().map(FrameRange::frame_count).sum(),
             }
         })
         .collect();
@@ -71,6 +72,7 @@ pub(super) fn compile(settings: &Map<String, Value>) -> Result<Vec<CompiledTask>
             }),
         )],
         depends_on: (0..chunks.len()).collect(),
+        steps: 1,
     });
     Ok(tasks)
 }

@@ -45,6 +45,10 @@ pub struct Job {
     /// When deletion was requested.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub delete_requested_at: Option<Timestamp>,
+    /// Steps of its tasks done so far (see [`Task::steps_completed`](super::Task)).
+    pub steps_completed: u32,
+    /// Steps of its tasks in all.
+    pub steps_total: u32,
 }
 
 impl Job {
@@ -62,6 +66,8 @@ impl Job {
             refresh_tasks,
             delete_requested_at: self.delete_requested_at,
             was_deleted: false,
+            steps_completed: Some(self.steps_completed),
+            steps_total: Some(self.steps_total),
         }
     }
 }

@@ -1,7 +1,8 @@
 //! `Task`: one unit of work of a job, executed by one worker.
 
+pub use broadcast_core::TaskWorker;
 use broadcast_core::{TaskStatus, TaskUpdate, Timestamp};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use uuid::Uuid;
 
 use super::Command;
@@ -37,21 +38,17 @@ pub struct Task {
     pub last_touched: Option<Timestamp>,
     /// Workers on which it failed.
     pub failed_by_workers: Vec<TaskWorker>,
+    /// Its position in its job, from 1, in the order the job type created the tasks.
+    pub index_in_job: u32,
+    /// Steps of its work done so far, as its worker last said (all of them once it
+    /// completed; none once it is queued again).
+    pub steps_completed: u32,
+    /// Steps of its work in all: the frames a render task renders, 1 for other tasks.
+    pub steps_total: u32,
     /// Tasks of the same job that must complete before this one may run. Not part of the
     /// REST schema.
     #[serde(skip)]
     pub depends_on: Vec<Uuid>,
-}
-
-/// `TaskWorker`: the worker a task refers to.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TaskWorker {
-    /// The worker's UUID.
-    pub id: Uuid,
-    /// The worker's name.
-    pub name: String,
-    /// The worker's network address.
-    pub address: String,
 }
 
 impl Task {
@@ -66,6 +63,9 @@ impl Task {
             status: self.status,
             previous_status,
             activity: self.activity.clone(),
+            worker: self.worker.clone(),
+            steps_completed: Some(self.steps_completed),
+            steps_total: Some(self.steps_total),
         }
     }
 

@@ -5,7 +5,7 @@ use std::fmt;
 use broadcast_core::{Timestamp, WorkerStatus, WorkerStatusChangeRequest, WorkerUpdate};
 use uuid::Uuid;
 
-use super::TaskWorker;
+use super::{SleepSchedule, TaskWorker};
 
 /// A registered worker. Its REST shape is `RegisteredWorker` (see the `http` module); the
 /// secret never leaves the manager.
@@ -39,6 +39,8 @@ pub struct Worker {
     pub updated: Timestamp,
     /// When the manager last heard from it.
     pub last_seen: Option<Timestamp>,
+    /// When it should sleep, if it has a schedule.
+    pub sleep_schedule: Option<SleepSchedule>,
 }
 
 impl fmt::Debug for Worker {

@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! job-<first 4 characters of the job UUID>/<job UUID>/task-<task UUID>.txt
-//! job-<first 4 characters of the job UUID>/<job UUID>/last-rendered.png (or .jpg)
+//! job-<first 4 characters of the job UUID>/<job UUID>/last-rendered.jpg (and -small, -tiny)
 //! ```
 //!
 //! [`JobFile`] is the only way from a URL to a file: a path is parsed into one of those two
@@ -19,6 +19,7 @@ use uuid::Uuid;
 
 use super::{StorageError, StorageResult};
 use crate::JOB_FILES_PREFIX;
+use crate::model::THUMBNAILS;
 
 /// A file of a job that `/job-files/` serves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,17 +31,14 @@ pub enum JobFile {
         /// The task.
         task_id: Uuid,
     },
-    /// The job's last-rendered image, under the name its media type gives it.
+    /// One of the thumbnails of the job's last-rendered image.
     LastRendered {
         /// The job.
         job_id: Uuid,
-        /// `last-rendered.png` or `last-rendered.jpg`.
+        /// Its name in [`THUMBNAILS`](crate::model::THUMBNAILS): `last-rendered.jpg`, ...
         file_name: &'static str,
     },
 }
-
-/// The names a last-rendered image is stored under.
-const IMAGE_NAMES: [&str; 2] = ["last-rendered.png", "last-rendered.jpg"];
 
 /// `job-<first 4 characters>/<job UUID>`: the folder of the job's files.
 pub(crate) fn job_dir(job_id: Uuid) -> String {
@@ -61,7 +59,7 @@ impl JobFile {
         if prefix != format!("job-{}", &job[..4]) {
             return None;
         }
-        if let Some(file_name) = IMAGE_NAMES.into_iter().find(|n| *n == name) {
+        if let Some(&(file_name, _, _)) = THUMBNAILS.iter().find(|(n, _, _)| *n == name) {
             return Some(JobFile::LastRendered { job_id, file_name });
         }
         let task_id = exact_uuid(name.strip_prefix("task-")?.strip_suffix(".txt")?)?;
@@ -105,6 +103,11 @@ impl JobFiles {
         fs::write(&probe, b"")?;
         fs::remove_file(&probe)?;
         Ok(JobFiles { root })
+    }
+
+    /// The folder the files are kept in.
+    pub(crate) fn root(&self) -> &Path {
+        &self.root
     }
 
     /// The path of `file`, after checking that nothing in it is a link leading out of the
@@ -189,16 +192,6 @@ impl JobFiles {
             .map_err(|e| StorageError::from_io(&e, &doing()))
     }
 
-    /// Removes `file`, when it exists.
-    pub(crate) fn remove(&self, file: &JobFile) -> StorageResult<()> {
-        match fs::remove_file(self.root.join(file.relative_path())) {
-            Err(e) if e.kind() != io::ErrorKind::NotFound => {
-                Err(StorageError::from_io(&e, &format!("removing {}", file.relative_path())))
-            }
-            _ => Ok(()),
-        }
-    }
-
     /// Removes the folder of the job `job_id` with everything in it, when it exists.
     pub(crate) fn remove_job(&self, job_id: Uuid) -> StorageResult<()> {
         let dir = self.root.join(job_dir(job_id));
@@ -229,10 +222,9 @@ mod tests {
     fn only_the_layout_parses() {
         let (job_id, task_id) = (JOB.parse().unwrap(), TASK.parse().unwrap());
         check(&format!("job-0f9b/{JOB}/task-{TASK}.txt"), Some(JobFile::TaskLog { job_id, task_id }));
-        check(
-            &format!("job-0f9b/{JOB}/last-rendered.png"),
-            Some(JobFile::LastRendered { job_id, file_name: "last-rendered.png" }),
-        );
+        for name in ["last-rendered.jpg", "last-rendered-small.jpg", "last-rendered-tiny.jpg"] {
+            check(&format!("job-0f9b/{JOB}/{name}"), Some(JobFile::LastRendered { job_id, file_name: name }));
+        }
         for bad in [
             format!("job-0f9c/{JOB}/task-{TASK}.txt"),
             format!("job-0f9b/{}/task-{TASK}.txt", JOB.to_uppercase()),
@@ -241,6 +233,7 @@ mod tests {
             format!("/job-0f9b/{JOB}/task-{TASK}.txt"),
             format!("job-0f9b/{JOB}/task-{TASK}.log"),
             format!("job-0f9b/{JOB}/last-rendered.gif"),
+            format!("job-0f9b/{JOB}/last-rendered.png"),
             format!("job-0f9b/{JOB}/.."),
             "../../etc/passwd".to_owned(),
             "/etc/passwd".to_owned(),

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::{Storage, StorageResult};
 use crate::Error;
-use crate::model::{Job, LastRenderedImage, Task, Worker, WorkerTag};
+use crate::model::{Job, JobBlock, LastRenderedImage, Task, Worker, WorkerTag};
 
 /// A map with its insertion order, so listings are stable.
 #[derive(Debug)]
@@ -59,6 +59,8 @@ struct State {
     last_rendered: HashMap<Uuid, LastRenderedImage>,
     /// Task logs, by task.
     task_logs: HashMap<Uuid, Vec<u8>>,
+    /// Every job's blocklist entries, in the order they were added.
+    job_blocks: Vec<JobBlock>,
 }
 
 /// Everything in memory, behind one read-write lock; lost when the process ends.
@@ -114,6 +116,7 @@ impl Storage for InMemoryStorage {
             state.task_logs.remove(&task_id);
         }
         state.last_rendered.remove(&id);
+        state.job_blocks.retain(|b| b.job_id != id);
         Ok(Some(job))
     }
 
@@ -148,7 +151,28 @@ impl Storage for InMemoryStorage {
     }
 
     fn remove_worker(&self, id: Uuid) -> StorageResult<Option<Worker>> {
-        Ok(self.write().workers.remove(id))
+        let mut state = self.write();
+        state.job_blocks.retain(|b| b.worker_id != id);
+        Ok(state.workers.remove(id))
+    }
+
+    fn job_blocklist(&self, job_id: Uuid) -> StorageResult<Vec<JobBlock>> {
+        Ok(self.read().job_blocks.iter().filter(|b| b.job_id == job_id).cloned().collect())
+    }
+
+    fn add_job_block(&self, block: &JobBlock) -> StorageResult<()> {
+        let mut state = self.write();
+        if !state.job_blocks.contains(block) {
+            state.job_blocks.push(block.clone());
+        }
+        Ok(())
+    }
+
+    fn remove_job_block(&self, block: &JobBlock) -> StorageResult<bool> {
+        let mut state = self.write();
+        let before = state.job_blocks.len();
+        state.job_blocks.retain(|b| b != block);
+        Ok(state.job_blocks.len() < before)
     }
 
     fn worker_tag(&self, id: Uuid) -> StorageResult<Option<WorkerTag>> {
@@ -170,6 +194,15 @@ impl Storage for InMemoryStorage {
 
     fn last_rendered(&self, job_id: Uuid) -> StorageResult<Option<LastRenderedImage>> {
         Ok(self.read().last_rendered.get(&job_id).cloned())
+    }
+
+    fn newest_last_rendered(&self) -> StorageResult<Option<Uuid>> {
+        Ok(self
+            .read()
+            .last_rendered
+            .iter()
+            .max_by_key(|(_, image)| image.received)
+            .map(|(job_id, _)| *job_id))
     }
 
     fn put_last_rendered(&self, job_id: Uuid, image: LastRenderedImage) -> StorageResult<()> {

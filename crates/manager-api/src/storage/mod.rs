@@ -1,5 +1,5 @@
-//! [`Storage`]: where jobs, tasks, workers, worker tags, task logs and last-rendered images
-//! are kept. Two stores implement it: [`InMemoryStorage`] (`memory.rs`), for tests and
+//! [`Storage`]: where jobs, tasks, workers, worker tags, job blocklists, task logs and
+//! last-rendered images are kept. Two stores implement it: [`InMemoryStorage`] (`memory.rs`), for tests and
 //! embedders, and [`SqliteStorage`] (`sqlite/`), the manager's durable default.
 //!
 //! The trait is plain synchronous get/put/remove. The services make read-change-store
@@ -30,7 +30,7 @@ pub use memory::InMemoryStorage;
 pub use sqlite::{OpenError, SqliteStorage};
 
 use crate::Error;
-use crate::model::{Job, LastRenderedImage, Task, Worker, WorkerTag};
+use crate::model::{Job, JobBlock, LastRenderedImage, Task, Worker, WorkerTag};
 
 /// Keeps the manager's state; each method on its own is atomic. A store the services
 /// share is also `Send + Sync` ([`Manager::new`](crate::Manager::new) asks for it); the
@@ -48,7 +48,8 @@ pub trait Storage {
     fn jobs(&self) -> StorageResult<Vec<Job>>;
     /// Stores `job`, replacing the one with the same id (which keeps its place in order).
     fn put_job(&self, job: Job) -> StorageResult<()>;
-    /// Removes the job `id` with its tasks, their logs and its last-rendered image.
+    /// Removes the job `id` with its tasks, their logs, its last-rendered image and its
+    /// blocklist.
     fn remove_job(&self, id: Uuid) -> StorageResult<Option<Job>>;
 
     /// The task `id`.
@@ -66,7 +67,7 @@ pub trait Storage {
     fn workers(&self) -> StorageResult<Vec<Worker>>;
     /// Stores `worker`, replacing the one with the same id.
     fn put_worker(&self, worker: Worker) -> StorageResult<()>;
-    /// Removes the worker `id`.
+    /// Removes the worker `id`, and it from every job's blocklist.
     fn remove_worker(&self, id: Uuid) -> StorageResult<Option<Worker>>;
 
     /// The worker tag `id`.
@@ -78,10 +79,25 @@ pub trait Storage {
     /// Removes the worker tag `id`.
     fn remove_worker_tag(&self, id: Uuid) -> StorageResult<Option<WorkerTag>>;
 
+    /// The blocklist of the job `job_id`, in the order its entries were added.
+    fn job_blocklist(&self, job_id: Uuid) -> StorageResult<Vec<JobBlock>>;
+    /// Adds `block` to its job's blocklist; nothing happens when it is there already.
+    fn add_job_block(&self, block: &JobBlock) -> StorageResult<()>;
+    /// Removes `block` from its job's blocklist; whether it was there.
+    fn remove_job_block(&self, block: &JobBlock) -> StorageResult<bool>;
+
     /// The newest image rendered for the job `job_id`.
     fn last_rendered(&self, job_id: Uuid) -> StorageResult<Option<LastRenderedImage>>;
+    /// The job whose last-rendered image arrived last, if any job has one.
+    fn newest_last_rendered(&self) -> StorageResult<Option<Uuid>>;
     /// Keeps `image` as the newest of the job `job_id`, dropping the one before.
     fn put_last_rendered(&self, job_id: Uuid, image: LastRenderedImage) -> StorageResult<()>;
+
+    /// The folder job files are kept in (`ManagerConfiguration.storageLocation`); `None`
+    /// when they are kept in memory.
+    fn location(&self) -> Option<&std::path::Path> {
+        None
+    }
 
     /// Appends `text` to the log of the task `task_id` of the job `job_id`.
     fn append_task_log(&self, job_id: Uuid, task_id: Uuid, text: &str) -> StorageResult<()>;

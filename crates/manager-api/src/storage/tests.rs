@@ -6,7 +6,7 @@ use chrono::Utc;
 use uuid::Uuid;
 
 use super::*;
-use crate::model::{Command, TaskWorker};
+use crate::model::{Command, SleepSchedule, TaskWorker};
 
 fn job(name: &str) -> Job {
     let now = Utc::now();
@@ -29,6 +29,8 @@ fn job(name: &str) -> Job {
         status: JobStatus::Queued,
         activity: String::new(),
         delete_requested_at: None,
+        steps_completed: 4,
+        steps_total: 12,
     }
 }
 
@@ -48,6 +50,9 @@ fn task(job: &Job, name: &str) -> Task {
         last_touched: None,
         failed_by_workers: Vec::new(),
         depends_on: Vec::new(),
+        index_in_job: 3,
+        steps_completed: 2,
+        steps_total: 5,
     }
 }
 
@@ -71,14 +76,23 @@ fn worker(name: &str) -> Worker {
         created: now,
         updated: now,
         last_seen: Some(now),
+        sleep_schedule: Some(SleepSchedule {
+            is_active: true,
+            days_of_week: "mo tu".to_owned(),
+            start_time: "09:00".to_owned(),
+            end_time: "18:00".to_owned(),
+            next_check: chrono::NaiveDate::from_ymd_opt(2024, 5, 1).and_then(|d| d.and_hms_opt(9, 0, 0)),
+        }),
     }
 }
 
-fn image(task: &Task, content_type: &str, bytes: &'static [u8]) -> LastRenderedImage {
+/// An image whose three thumbnails are `which` followed by their size.
+fn image(task: &Task, which: &str) -> LastRenderedImage {
     LastRenderedImage {
         task_id: task.id,
-        content_type: content_type.to_owned(),
-        bytes: axum::body::Bytes::from_static(bytes),
+        thumbnails: ["large", "small", "tiny"]
+            .map(|size| format!("\u{ff}\u{d8} {which} {size}").into())
+            .to_vec(),
         received: Utc::now(),
     }
 }
@@ -170,16 +184,48 @@ fn check_store(store: &impl Storage) {
     assert_eq!(store.read_task_log(c.id, t1.id, 1000).unwrap().as_deref(), Some(&b""[..]));
     assert_eq!(store.task_log_size(c.id, t2.id).unwrap(), None);
 
-    // Last-rendered images: the newest replaces the one before, of either type.
+    // Last-rendered images: the newest's thumbnails replace the ones before; the job whose
+    // image came last is known.
     assert_eq!(store.last_rendered(c.id).unwrap(), None);
-    let png = image(t1, "image/png", b"\x89PNG first");
-    atomically(store, |s| s.put_last_rendered(c.id, png.clone()));
-    assert_eq!(store.last_rendered(c.id).unwrap(), Some(png));
-    let jpg = image(t2, "image/jpeg", b"\xff\xd8 second");
-    atomically(store, |s| s.put_last_rendered(c.id, jpg.clone()));
-    assert_eq!(store.last_rendered(c.id).unwrap(), Some(jpg));
+    assert_eq!(store.newest_last_rendered().unwrap(), None);
+    let first = image(t1, "first");
+    atomically(store, |s| s.put_last_rendered(c.id, first.clone()));
+    assert_eq!(store.last_rendered(c.id).unwrap(), Some(first));
+    let second = image(t2, "second");
+    atomically(store, |s| s.put_last_rendered(c.id, second.clone()));
+    assert_eq!(store.last_rendered(c.id).unwrap(), Some(second));
+    let other_job = image(&tasks[2], "other job");
+    atomically(store, |s| s.put_last_rendered(b.id, other_job.clone()));
+    assert_eq!(store.newest_last_rendered().unwrap(), Some(b.id));
+    let mut earlier = image(t1, "earlier");
+    earlier.received = other_job.received - chrono::Duration::seconds(5);
+    atomically(store, |s| s.put_last_rendered(a.id, earlier.clone()));
+    assert_eq!(store.newest_last_rendered().unwrap(), Some(b.id), "by arrival time, not by order stored");
 
-    // Removing a job removes its tasks, their logs and its image, and nothing else.
+    // Job blocklists: in the order added, once each; they go with their job or worker.
+    let w3 = worker("w3");
+    let block = |job: &Job, worker: &Worker, task_type: &str| JobBlock {
+        job_id: job.id,
+        worker_id: worker.id,
+        task_type: task_type.to_owned(),
+    };
+    let entries = [block(&c, &w2, "blender"), block(&c, &w3, "blender"), block(&c, &w2, "ffmpeg")];
+    atomically(store, |s| {
+        s.put_worker(w3.clone())?;
+        for entry in entries.iter().chain(&entries) {
+            s.add_job_block(entry)?;
+        }
+        s.add_job_block(&block(&b, &w2, "blender"))
+    });
+    assert_eq!(store.job_blocklist(c.id).unwrap(), entries);
+    assert!(store.remove_job_block(&entries[2]).unwrap());
+    assert!(!store.remove_job_block(&entries[2]).unwrap());
+    atomically(store, |s| s.remove_worker(w3.id).map(drop));
+    assert_eq!(store.job_blocklist(c.id).unwrap(), [entries[0].clone()]);
+    assert_eq!(store.job_blocklist(b.id).unwrap(), [block(&b, &w2, "blender")]);
+
+    // Removing a job removes its tasks, their logs, its image and its blocklist, and
+    // nothing else.
     let other = task(&b, "other");
     atomically(store, |s| s.put_task(other.clone()));
     atomically(store, |s| s.remove_job(c.id).map(|removed| assert_eq!(removed.map(|j| j.id), Some(c.id))));
@@ -188,6 +234,8 @@ fn check_store(store: &impl Storage) {
     assert_eq!(store.task(t1.id).unwrap(), None);
     assert_eq!(store.task_log_size(c.id, t1.id).unwrap(), None);
     assert_eq!(store.last_rendered(c.id).unwrap(), None);
+    assert_eq!(store.job_blocklist(c.id).unwrap(), []);
+    assert_eq!(store.job_blocklist(b.id).unwrap().len(), 1);
     assert_eq!(store.task(other.id).unwrap(), Some(other));
     assert_eq!(store.remove_job(c.id).unwrap(), None);
 }
@@ -215,7 +263,7 @@ fn sqlite_keeps_everything_across_reopening_and_rolls_back_refused_changes() {
         atomically(&store, |s| {
             s.put_job(kept.clone())?;
             s.put_task(t.clone())?;
-            s.put_last_rendered(kept.id, image(&t, "image/png", b"\x89PNG kept"))?;
+            s.put_last_rendered(kept.id, image(&t, "kept"))?;
             s.append_task_log(kept.id, t.id, "log ✓\n")
         });
         let refused = store.atomically(&mut |s| {
@@ -230,7 +278,11 @@ fn sqlite_keeps_everything_across_reopening_and_rolls_back_refused_changes() {
     assert_eq!(store.tasks_of_job(kept.id).unwrap(), std::slice::from_ref(&t));
     assert_eq!(store.read_task_log(kept.id, t.id, 0).unwrap().as_deref(), Some("log ✓\n".as_bytes()));
     let kept_image = store.last_rendered(kept.id).unwrap().expect("the image is kept");
-    assert_eq!((kept_image.task_id, &kept_image.bytes[..]), (t.id, &b"\x89PNG kept"[..]));
+    assert_eq!(kept_image.task_id, t.id);
+    assert_eq!(
+        kept_image.thumbnail("last-rendered-tiny.jpg").map(|b| &b[..]),
+        Some("\u{ff}\u{d8} kept tiny".as_bytes())
+    );
 }
 
 #[test]
@@ -277,7 +329,7 @@ fn sqlite_refuses_what_it_cannot_trust() {
     let newer = dir.path().join("newer.sqlite");
     drop(SqliteStorage::open(&newer, &files).unwrap());
     rusqlite::Connection::open(&newer).unwrap().pragma_update(None, "user_version", 99).unwrap();
-    check_refused(&newer, &files, "schema version 99 is newer than this manager knows (up to 1)");
+    check_refused(&newer, &files, "schema version 99 is newer than this manager knows (up to 5)");
 
     let corrupt = dir.path().join("corrupt.sqlite");
     {
@@ -336,4 +388,40 @@ fn sqlite_job_files_never_follow_a_link_out_of_the_storage_path() {
     assert_eq!(store.read_task_log(job_id, task_id, 0).unwrap(), None);
     assert!(store.append_task_log(job_id, task_id, "more\n").is_err());
     assert_eq!(std::fs::read_to_string(&secret).unwrap(), "root:x:0:0\n");
+}
+
+#[test]
+fn sqlite_gives_tasks_of_an_older_database_their_place_and_one_step_each() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("v1.sqlite");
+    {
+        let db = rusqlite::Connection::open(&database).unwrap();
+        db.execute_batch(include_str!("../../migrations/0001_initial.sql")).unwrap();
+        db.pragma_update(None, "user_version", 1).unwrap();
+        db.execute_batch(
+            "INSERT INTO jobs (uuid, name, job_type, priority, settings, metadata, submitter_platform,
+                created, updated, status, activity)
+             VALUES ('00000000-0000-4000-8000-000000000001', 'old', 'echo-sleep-test', 50, '{}', '{}',
+                'linux', '2024-05-01T10:00:00Z', '2024-05-01T10:00:00Z', 'active', '');
+             INSERT INTO tasks (uuid, job_uuid, name, status, priority, task_type, activity, commands,
+                created, updated, failed_by_workers, depends_on)
+             VALUES
+               ('00000000-0000-4000-8000-00000000000a', '00000000-0000-4000-8000-000000000001', 'echo',
+                'completed', 50, 'misc', '', '[]', '2024-05-01T10:00:00Z', '2024-05-01T10:00:00Z', '[]', '[]'),
+               ('00000000-0000-4000-8000-00000000000b', '00000000-0000-4000-8000-000000000001', 'sleep',
+                'queued', 50, 'misc', '', '[]', '2024-05-01T10:00:00Z', '2024-05-01T10:00:00Z', '[]', '[]');",
+        )
+        .unwrap();
+    }
+    let store = SqliteStorage::open(&database, &dir.path().join("files")).unwrap();
+    let job_id: Uuid = "00000000-0000-4000-8000-000000000001".parse().unwrap();
+    let tasks: Vec<(String, u32, u32, u32)> = store
+        .tasks_of_job(job_id)
+        .unwrap()
+        .into_iter()
+        .map(|t| (t.name, t.index_in_job, t.steps_completed, t.steps_total))
+        .collect();
+    assert_eq!(tasks, [("echo".to_owned(), 1, 1, 1), ("sleep".to_owned(), 2, 0, 1)]);
+    let job = store.job(job_id).unwrap().unwrap();
+    assert_eq!((job.steps_completed, job.steps_total), (1, 2));
 }

@@ -13,13 +13,13 @@ use uuid::Uuid;
 
 use crate::support::*;
 
-fn recorded() -> (Manager, Arc<InMemoryBroadcaster>) {
+pub(crate) fn recorded() -> (Manager, Arc<InMemoryBroadcaster>) {
     let recorder = Arc::new(InMemoryBroadcaster::new());
     (Manager::in_memory(recorder.clone()), recorder)
 }
 
 /// `(status, previous_status)` of every update a room received, `-` when absent.
-fn statuses(events: &[(Event, Value)]) -> Vec<(String, String)> {
+pub(crate) fn statuses(events: &[(Event, Value)]) -> Vec<(String, String)> {
     events
         .iter()
         .map(|(_, p)| {
@@ -29,12 +29,12 @@ fn statuses(events: &[(Event, Value)]) -> Vec<(String, String)> {
         .collect()
 }
 
-fn pairs(expected: &[(&str, &str)]) -> Vec<(String, String)> {
+pub(crate) fn pairs(expected: &[(&str, &str)]) -> Vec<(String, String)> {
     expected.iter().map(|(a, b)| ((*a).to_owned(), (*b).to_owned())).collect()
 }
 
 /// Registers, signs on and wakes a worker over HTTP.
-async fn start_worker(manager: &Manager, name: &str) -> Worker {
+pub(crate) async fn start_worker(manager: &Manager, name: &str) -> Worker {
     let response = post("/api/v3/worker/register-worker")
         .json(json!({
             "name": name, "secret": SECRET, "platform": "linux",
@@ -60,13 +60,13 @@ async fn start_worker(manager: &Manager, name: &str) -> Worker {
     worker
 }
 
-async fn submit(manager: &Manager, job: Value) -> Uuid {
+pub(crate) async fn submit(manager: &Manager, job: Value) -> Uuid {
     let response = post("/api/v3/jobs").json(job).send(manager).await;
     response.assert_status(StatusCode::OK);
     id(&response.json()["id"])
 }
 
-async fn report(manager: &Manager, worker: &Worker, task_id: Uuid, update: Value) {
+pub(crate) async fn report(manager: &Manager, worker: &Worker, task_id: Uuid, update: Value) {
     post(format!("/api/v3/worker/task/{task_id}"))
         .worker(worker)
         .json(update)
@@ -101,7 +101,7 @@ async fn a_render_job_from_submission_to_completion() {
         if assigned["task_type"] == "blender" {
             post(format!("/api/v3/worker/task/{task_id}/output-produced"))
                 .worker(&worker)
-                .raw("image/jpeg", format!("jpeg of {name}"))
+                .raw("image/jpeg", picture(image::ImageFormat::Jpeg, 64, 36, done.len() as u8))
                 .send(&manager)
                 .await
                 .assert_status(StatusCode::ACCEPTED);
@@ -122,7 +122,23 @@ async fn a_render_job_from_submission_to_completion() {
 
     let jobs = recorder.events(Room::Jobs);
     assert!(jobs.iter().all(|(e, p)| *e == Event::Jobs && p["id"] == json!(job_id)));
-    assert_eq!(statuses(&jobs), pairs(&[("queued", "-"), ("active", "queued"), ("completed", "active")]));
+    // Each completed render moves the job's steps on (one step per frame, one for the
+    // preview) with a job update of its own.
+    assert_eq!(
+        statuses(&jobs),
+        pairs(&[
+            ("queued", "-"),
+            ("active", "queued"),
+            ("active", "-"),
+            ("active", "-"),
+            ("completed", "active")
+        ])
+    );
+    let steps: Vec<(u64, u64)> = jobs
+        .iter()
+        .map(|(_, p)| (p["steps_completed"].as_u64().unwrap(), p["steps_total"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(steps, [(0, 3), (0, 3), (1, 3), (2, 3), (3, 3)]);
 
     // The job room: per task, active, the activity, the image for renders, completed.
     let job_room: Vec<(Event, String, String)> = recorder
@@ -175,9 +191,10 @@ async fn a_render_job_from_submission_to_completion() {
     assert_eq!(last_rendered.len(), 2);
     assert_eq!(last_rendered[1].1["task_id"], json!(done[1].0));
     assert_eq!(last_rendered[1].1["thumbnail"]["base"], job_files(job_id));
+    assert_eq!(last_rendered[1].1["thumbnail"]["suffixes"], json!(SUFFIXES));
     let image = get(format!("{}/last-rendered.jpg", job_files(job_id))).send(&manager).await;
     image.assert_status(StatusCode::OK);
-    assert_eq!(image.body, b"jpeg of render-2");
+    assert_eq!(jpeg_size(&image.body), (64, 36));
 
     let workers = recorder.events(Room::Workers);
     assert!(workers.iter().all(|(e, p)| *e == Event::Workers && p["id"] == json!(worker.id)));
@@ -262,14 +279,18 @@ async fn requeueing_a_completed_job_queues_every_task_again() {
         pairs(&[
             ("queued", "-"),
             ("active", "queued"),
+            ("active", "-"),
             ("completed", "active"),
             ("requeueing", "completed"),
             ("queued", "requeueing")
         ])
     );
-    assert_eq!(jobs[4].1["refresh_tasks"], true);
+    assert_eq!(jobs[5].1["refresh_tasks"], true);
+    assert_eq!((&jobs[5].1["steps_completed"], &jobs[5].1["steps_total"]), (&json!(0), &json!(2)));
     let tasks = manager.job_tasks(job_id).unwrap();
-    assert!(tasks.iter().all(|t| t.status == TaskStatus::Queued && t.worker.is_none()));
+    assert!(
+        tasks.iter().all(|t| t.status == TaskStatus::Queued && t.worker.is_none() && t.steps_completed == 0)
+    );
 
     // It runs again from the start.
     let assigned = post("/api/v3/worker/task").worker(&worker).send(&manager).await.json();
@@ -279,7 +300,11 @@ async fn requeueing_a_completed_job_queues_every_task_again() {
 
 #[tokio::test]
 async fn requeueing_a_failed_job_keeps_its_completed_tasks() {
-    let (manager, _recorder) = recorded();
+    let manager = Manager::with_options(
+        Arc::new(manager_api::InMemoryStorage::new()),
+        Arc::new(InMemoryBroadcaster::new()),
+        hard_failures(),
+    );
     let job_id = submit(&manager, render_json("1-2", 1)).await;
     let worker = start_worker(&manager, "w").await;
     let first = post("/api/v3/worker/task").worker(&worker).send(&manager).await.json();
@@ -445,7 +470,17 @@ async fn pausing_holds_queued_tasks_until_the_job_is_queued_again() {
         }
     }
     let jobs = recorder.events(Room::Jobs);
-    assert_eq!(statuses(&jobs), pairs(&[("queued", "-"), ("paused", "queued"), ("queued", "paused")]));
-    assert!(jobs[1..].iter().all(|(_, p)| p["refresh_tasks"] == true));
+    // Nothing was active: the job is paused at once, after saying it was asked to pause.
+    assert_eq!(
+        statuses(&jobs),
+        pairs(&[
+            ("queued", "-"),
+            ("pause-requested", "queued"),
+            ("paused", "pause-requested"),
+            ("queued", "paused")
+        ])
+    );
+    let refresh: Vec<&Value> = jobs.iter().map(|(_, p)| &p["refresh_tasks"]).collect();
+    assert_eq!(refresh, [&json!(false), &json!(false), &json!(true), &json!(true)]);
     post("/api/v3/worker/task").worker(&worker).send(&manager).await.assert_status(StatusCode::OK);
 }

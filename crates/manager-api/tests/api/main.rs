@@ -7,13 +7,19 @@
 
 mod bad_input;
 mod body_limits;
+mod failures;
 mod farm_status;
 mod flows;
 mod jobs;
+mod last_rendered;
 mod logs;
+mod pausing;
+mod progress;
 mod reads;
 mod storage;
 mod support;
 mod tasks;
+mod web_app;
 mod worker;
 mod worker_mgt;
+mod worker_settings;

@@ -94,6 +94,10 @@ async fn workers_are_listed_as_summaries_and_fetched_whole() {
             "supported_task_types": ["blender", "ffmpeg", "misc"],
             "task": {
                 "id": task.id,
+                "index_in_job": 1,
+                "worker": {"id": worker.id, "name": "w1", "address": ""},
+                "steps_completed": 0,
+                "steps_total": 1,
                 "name": task.name,
                 "status": "active",
                 "priority": task.priority,

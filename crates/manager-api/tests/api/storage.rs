@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use axum::http::StatusCode;
 use broadcast_core::{JobStatus, MockBroadcaster, Room, TaskStatus};
-use manager_api::model::{Job, LastRenderedImage, Task, Worker, WorkerTag};
+use manager_api::model::{Job, JobBlock, LastRenderedImage, Task, Worker, WorkerTag};
 use manager_api::{Error, InMemoryStorage, Manager, Storage, StorageError, StorageResult};
 use serde_json::json;
 use uuid::Uuid;
@@ -79,8 +79,20 @@ impl Storage for Failing {
     fn remove_worker_tag(&self, _id: Uuid) -> StorageResult<Option<WorkerTag>> {
         Err(self.refuse())
     }
+    fn job_blocklist(&self, job_id: Uuid) -> StorageResult<Vec<JobBlock>> {
+        self.inner.job_blocklist(job_id)
+    }
+    fn add_job_block(&self, _block: &JobBlock) -> StorageResult<()> {
+        Err(self.refuse())
+    }
+    fn remove_job_block(&self, _block: &JobBlock) -> StorageResult<bool> {
+        Err(self.refuse())
+    }
     fn last_rendered(&self, job_id: Uuid) -> StorageResult<Option<LastRenderedImage>> {
         self.inner.last_rendered(job_id)
+    }
+    fn newest_last_rendered(&self) -> StorageResult<Option<Uuid>> {
+        self.inner.newest_last_rendered()
     }
     fn put_last_rendered(&self, _job_id: Uuid, _image: LastRenderedImage) -> StorageResult<()> {
         Err(self.refuse())

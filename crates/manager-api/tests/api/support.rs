@@ -11,7 +11,7 @@ use broadcast_core::{MockBroadcaster, Room};
 use http_body_util::BodyExt;
 use manager_api::model::{Job, Task, Worker};
 use manager_api::schema::{SubmittedJob, WorkerRegistration, WorkerSignOn};
-use manager_api::{InMemoryStorage, Manager, Scheduled, router};
+use manager_api::{InMemoryStorage, Manager, Options, Scheduled, router};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 use uuid::Uuid;
@@ -129,9 +129,14 @@ impl Setup {
     /// The manager under test: the same state, broadcasting to `mock`. The farm's status,
     /// which a new manager computes afresh on its first job or worker update, may go to
     /// `FarmStatus` besides what the test expects; its own tests are in `farm_status.rs`.
-    pub(crate) fn with_mock(&self, mut mock: MockBroadcaster) -> Manager {
+    pub(crate) fn with_mock(&self, mock: MockBroadcaster) -> Manager {
+        self.with_mock_and(mock, Options::default())
+    }
+
+    /// [`Setup::with_mock`] with `options`.
+    pub(crate) fn with_mock_and(&self, mut mock: MockBroadcaster, options: Options) -> Manager {
         mock.expect_broadcast().withf(|room, _| *room == Room::FarmStatus).returning(|_, _| Ok(()));
-        Manager::new(self.storage.clone(), Arc::new(mock))
+        Manager::with_options(self.storage.clone(), Arc::new(mock), options)
     }
 
     /// The manager under test with a mock that must never be called.
@@ -193,6 +198,13 @@ impl Setup {
             .find(|t| t.name == name)
             .unwrap_or_else(|| panic!("no task {name}"))
     }
+}
+
+/// Options under which the first failure of a task is a hard one.
+pub(crate) fn hard_failures() -> Options {
+    let mut options = Options::default();
+    options.failures.task_fail_after_softfail_count = 1;
+    options
 }
 
 pub(crate) fn echo_sleep_job() -> SubmittedJob {
@@ -260,3 +272,24 @@ impl Call {
         call
     }
 }
+
+/// A `width` x `height` image encoded as `format` (PNG or JPEG), its colours made from
+/// `seed` so that different calls give different pictures.
+pub(crate) fn picture(format: image::ImageFormat, width: u32, height: u32, seed: u8) -> Vec<u8> {
+    let pixels = image::RgbImage::from_fn(width, height, |x, y| image::Rgb([x as u8, y as u8, seed]));
+    let mut out = Vec::new();
+    image::DynamicImage::ImageRgb8(pixels)
+        .write_to(&mut std::io::Cursor::new(&mut out), format)
+        .expect("encodes");
+    out
+}
+
+/// The width and height of the JPEG `bytes`.
+pub(crate) fn jpeg_size(bytes: &[u8]) -> (u32, u32) {
+    let image = image::load_from_memory_with_format(bytes, image::ImageFormat::Jpeg).expect("a JPEG");
+    (image.width(), image.height())
+}
+
+/// The suffixes of every last-rendered image, in Flamenco's order.
+pub(crate) const SUFFIXES: [&str; 3] =
+    ["last-rendered.jpg", "last-rendered-small.jpg", "last-rendered-tiny.jpg"];

@@ -263,7 +263,17 @@ async fn completing_a_task_sends_its_update_with_the_previous_status() {
     let mut mock = MockBroadcaster::new();
     let mut seq = Sequence::new();
     expect(&mut mock, &mut seq, Room::Job(job_id), move |t| {
-        t["id"] == json!(task_id) && t["status"] == "completed" && t["previous_status"] == "active"
+        t["id"] == json!(task_id)
+            && t["status"] == "completed"
+            && t["previous_status"] == "active"
+            && t["steps_completed"] == 1
+            && t["steps_total"] == 1
+    });
+    expect(&mut mock, &mut seq, Room::Jobs, move |j| {
+        j["id"] == json!(job_id)
+            && j["status"] == "active"
+            && j["steps_completed"] == 1
+            && j["steps_total"] == 2
     });
     let manager = setup.with_mock(mock);
     post(format!("/api/v3/worker/task/{task_id}"))
@@ -287,7 +297,10 @@ async fn a_failed_task_fails_the_job() {
     expect(&mut mock, &mut seq, Room::Jobs, move |j| {
         j["id"] == json!(job_id) && j["status"] == "failed" && j["previous_status"] == "active"
     });
-    let manager = setup.with_mock(mock);
+    expect(&mut mock, &mut seq, Room::TaskLog(task_id), |l| {
+        l["log"].as_str().is_some_and(|l| l.contains("it fails for good"))
+    });
+    let manager = setup.with_mock_and(mock, hard_failures());
     post(format!("/api/v3/worker/task/{task_id}"))
         .worker(&worker)
         .json(json!({"taskStatus": "failed", "activity": "echo crashed"}))
@@ -327,7 +340,7 @@ async fn output_produced_sends_last_rendered_to_the_job_room_then_last_rendered(
     let expected = json!({
         "job_id": job_id,
         "task_id": task_id,
-        "thumbnail": {"base": job_files(job_id), "suffixes": ["last-rendered.png"]}
+        "thumbnail": {"base": job_files(job_id), "suffixes": SUFFIXES}
     });
     let mut mock = MockBroadcaster::new();
     let mut seq = Sequence::new();
@@ -335,22 +348,26 @@ async fn output_produced_sends_last_rendered_to_the_job_room_then_last_rendered(
     expect(&mut mock, &mut seq, Room::Job(job_id), move |u| *u == first);
     expect(&mut mock, &mut seq, Room::LastRendered, move |u| *u == expected);
     let manager = setup.with_mock(mock);
-    let png = b"\x89PNG\r\n\x1a\nnot really".to_vec();
+    let png = picture(image::ImageFormat::Png, 1000, 500, 7);
     post(format!("/api/v3/worker/task/{task_id}/output-produced"))
         .worker(&worker)
-        .raw("image/png", png.clone())
+        .raw("image/png", png)
         .send(&manager)
         .await
         .assert_status(StatusCode::ACCEPTED);
 
-    let image = get(format!("{}/last-rendered.png", job_files(job_id))).send(&manager).await;
-    image.assert_status(StatusCode::OK);
-    assert_eq!(image.headers["content-type"], "image/png");
-    assert_eq!(image.body, png);
     let info = get(format!("/api/v3/jobs/{job_id}/last-rendered")).send(&manager).await;
     info.assert_status(StatusCode::OK);
-    assert_eq!(info.json(), json!({"base": job_files(job_id), "suffixes": ["last-rendered.png"]}));
-    get(format!("{}/last-rendered.jpg", job_files(job_id)))
+    assert_eq!(info.json(), json!({"base": job_files(job_id), "suffixes": SUFFIXES}));
+    let mut sizes = Vec::new();
+    for suffix in SUFFIXES {
+        let image = get(format!("{}/{suffix}", job_files(job_id))).send(&manager).await;
+        image.assert_status(StatusCode::OK);
+        assert_eq!(image.headers["content-type"], "image/jpeg");
+        sizes.push(jpeg_size(&image.body));
+    }
+    assert_eq!(sizes, [(1000, 500), (600, 300), (200, 100)], "each fit in its box, proportions kept");
+    get(format!("{}/last-rendered.png", job_files(job_id)))
         .send(&manager)
         .await
         .assert_status(StatusCode::NOT_FOUND);

@@ -28,12 +28,11 @@ async fn snapshot(api: &Api) -> Value {
         let (status, image) = api.get(&format!("/api/v3/jobs/{id}/last-rendered")).await;
         if status == StatusCode::OK {
             let image: Value = serde_json::from_slice(&image).expect("image info");
-            let url = format!(
-                "{}/{}",
-                image["base"].as_str().expect("base"),
-                image["suffixes"][0].as_str().expect("suffix")
-            );
-            files.insert(url.clone(), json!({"bytes": api.get(&url).await.1}));
+            for suffix in image["suffixes"].as_array().expect("suffixes") {
+                let url =
+                    format!("{}/{}", image["base"].as_str().expect("base"), suffix.as_str().expect("suffix"));
+                files.insert(url.clone(), json!({"bytes": api.get(&url).await.1}));
+            }
         }
     }
     let workers = api.json("/api/v3/worker-mgt/workers").await;
@@ -63,7 +62,7 @@ async fn a_restart_keeps_jobs_tasks_workers_tags_logs_and_images() {
     let task_id = task["uuid"].as_str().expect("uuid").to_owned();
     let update = json!({"taskStatus": "active", "activity": "echoing", "log": "größer ✓\nline two\n"});
     api.ok(&format!("/api/v3/worker/task/{task_id}"), Some(&worker), update).await;
-    let png = b"\x89PNG\r\n\x1a\nnot really a png".to_vec();
+    let png = test_support::ONE_PIXEL_PNG.to_vec();
     let res = http()
         .post(format!("{}/api/v3/worker/task/{task_id}/output-produced", m.url()))
         .basic_auth(&worker.0, Some(SECRET))
@@ -78,13 +77,14 @@ async fn a_restart_keeps_jobs_tasks_workers_tags_logs_and_images() {
     assert_eq!(before["jobs"]["jobs"].as_array().map(Vec::len), Some(2));
     assert_eq!(
         before["files"].as_object().map(|f| f.len()),
-        Some(2),
-        "one log and one image: {}",
+        Some(4),
+        "one log and the image's three thumbnails: {}",
         before["files"]
     );
     let job_id = job["id"].as_str().expect("id");
-    let image_url = format!("/job-files/job-{}/{job_id}/last-rendered.png", &job_id[..4]);
-    assert_eq!(before["files"][&image_url]["bytes"], json!(png));
+    let image_url = format!("/job-files/job-{}/{job_id}/last-rendered-tiny.jpg", &job_id[..4]);
+    let jpeg = before["files"][&image_url]["bytes"].as_array().expect("the tiny thumbnail is served");
+    assert_eq!(jpeg[..2], [json!(0xff), json!(0xd8)], "a JPEG");
 
     // A clean stop, then SIGKILL: both keep everything.
     stop(m).await;

@@ -21,6 +21,7 @@
 //! `rusqlite_migration`, which records the schema version in SQLite's `user_version`.
 //! A database with a higher version than this build knows is refused, never changed.
 
+mod blocklist;
 mod checkpoint;
 mod rows;
 
@@ -36,14 +37,20 @@ use uuid::Uuid;
 use super::files::JobFiles;
 use super::{Storage, StorageError, StorageResult};
 use crate::Error;
-use crate::model::{Job, LastRenderedImage, Task, Worker, WorkerTag};
+use crate::model::{Job, JobBlock, LastRenderedImage, Task, Worker, WorkerTag};
 use rows::Conn;
 
 /// How long a statement waits for a lock another process holds before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The migrations, oldest first; the schema version is how many have run.
-const MIGRATIONS: &[&str] = &[include_str!("../../../migrations/0001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../../migrations/0001_initial.sql"),
+    include_str!("../../../migrations/0002_steps.sql"),
+    include_str!("../../../migrations/0003_job_blocklist.sql"),
+    include_str!("../../../migrations/0004_sleep_schedules.sql"),
+    include_str!("../../../migrations/0005_thumbnails.sql"),
+];
 
 fn migrations() -> Migrations<'static> {
     Migrations::new(MIGRATIONS.iter().map(|sql| M::up(sql)).collect())
@@ -259,8 +266,20 @@ macro_rules! storage_methods {
         fn remove_worker_tag(&self, id: Uuid) -> StorageResult<Option<WorkerTag>> {
             self.write(|c| c.remove_worker_tag(id))
         }
+        fn job_blocklist(&self, job_id: Uuid) -> StorageResult<Vec<JobBlock>> {
+            self.read(|c| c.job_blocklist(job_id))
+        }
+        fn add_job_block(&self, block: &JobBlock) -> StorageResult<()> {
+            self.write(|c| c.add_job_block(block))
+        }
+        fn remove_job_block(&self, block: &JobBlock) -> StorageResult<bool> {
+            self.write(|c| c.remove_job_block(block))
+        }
         fn last_rendered(&self, job_id: Uuid) -> StorageResult<Option<LastRenderedImage>> {
             self.read(|c| c.last_rendered(job_id))
+        }
+        fn newest_last_rendered(&self) -> StorageResult<Option<Uuid>> {
+            self.read(|c| c.newest_last_rendered())
         }
         fn put_last_rendered(&self, job_id: Uuid, image: LastRenderedImage) -> StorageResult<()> {
             self.write(|c| c.put_last_rendered(job_id, &image))
@@ -301,6 +320,10 @@ impl Storage for SqliteStorage {
         let removed = self.write(|c| c.remove_job(id))?;
         remove_job_files(&self.files, &[id]);
         Ok(removed)
+    }
+
+    fn location(&self) -> Option<&Path> {
+        Some(self.files.root())
     }
 
     storage_methods!();

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::super::files::{JobFile, JobFiles};
 use super::super::{StorageError, StorageResult};
-use crate::model::{Job, LastRenderedImage, Task, Worker, WorkerTag};
+use crate::model::{Job, LastRenderedImage, THUMBNAILS, Task, Worker, WorkerTag};
 
 /// One connection and the job files: everything a store method needs.
 pub(in crate::storage) struct Conn<'a> {
@@ -90,6 +90,8 @@ const JOB_COLUMNS: &[&str] = &[
     "status",
     "activity",
     "delete_requested_at",
+    "steps_completed",
+    "steps_total",
 ];
 
 const TASK_COLUMNS: &[&str] = &[
@@ -108,6 +110,9 @@ const TASK_COLUMNS: &[&str] = &[
     "last_touched",
     "failed_by_workers",
     "depends_on",
+    "index_in_job",
+    "steps_completed",
+    "steps_total",
 ];
 
 const WORKER_COLUMNS: &[&str] = &[
@@ -125,6 +130,7 @@ const WORKER_COLUMNS: &[&str] = &[
     "created",
     "updated",
     "last_seen",
+    "sleep_schedule",
 ];
 
 fn job_from(row: &Row<'_>) -> rusqlite::Result<Job> {
@@ -144,6 +150,8 @@ fn job_from(row: &Row<'_>) -> rusqlite::Result<Job> {
         status: from_name(row, "status")?,
         activity: row.get("activity")?,
         delete_requested_at: row.get("delete_requested_at")?,
+        steps_completed: row.get("steps_completed")?,
+        steps_total: row.get("steps_total")?,
     })
 }
 
@@ -163,6 +171,9 @@ fn task_from(row: &Row<'_>) -> rusqlite::Result<Task> {
         last_touched: row.get("last_touched")?,
         failed_by_workers: from_json(row, "failed_by_workers")?,
         depends_on: from_json(row, "depends_on")?,
+        index_in_job: row.get("index_in_job")?,
+        steps_completed: row.get("steps_completed")?,
+        steps_total: row.get("steps_total")?,
     })
 }
 
@@ -182,6 +193,7 @@ fn worker_from(row: &Row<'_>) -> rusqlite::Result<Worker> {
         created: row.get("created")?,
         updated: row.get("updated")?,
         last_seen: row.get("last_seen")?,
+        sleep_schedule: opt_json(row, "sleep_schedule")?,
     })
 }
 
@@ -248,6 +260,8 @@ impl Conn<'_> {
                 ":status": name(&job.status),
                 ":activity": job.activity,
                 ":delete_requested_at": job.delete_requested_at,
+                ":steps_completed": job.steps_completed,
+                ":steps_total": job.steps_total,
             },
             doing,
         )?;
@@ -298,6 +312,9 @@ impl Conn<'_> {
                 ":last_touched": task.last_touched,
                 ":failed_by_workers": json(&task.failed_by_workers, doing)?,
                 ":depends_on": json(&task.depends_on, doing)?,
+                ":index_in_job": task.index_in_job,
+                ":steps_completed": task.steps_completed,
+                ":steps_total": task.steps_total,
             },
             doing,
         )?;
@@ -331,6 +348,7 @@ impl Conn<'_> {
                 ":created": worker.created,
                 ":updated": worker.updated,
                 ":last_seen": worker.last_seen,
+                ":sleep_schedule": worker.sleep_schedule.as_ref().map(|s| json(s, doing)).transpose()?,
             },
             doing,
         )?;
@@ -379,8 +397,7 @@ impl Conn<'_> {
             |row| {
                 Ok(LastRenderedImage {
                     task_id: uuid(row, "task_uuid")?,
-                    content_type: row.get("content_type")?,
-                    bytes: Default::default(),
+                    thumbnails: Vec::new(),
                     received: row.get("received")?,
                 })
             },
@@ -389,34 +406,35 @@ impl Conn<'_> {
         let Some(mut image) = found else {
             return Ok(None);
         };
-        let file = JobFile::LastRendered { job_id, file_name: image.file_name() };
-        match self.files.read(&file, 0)? {
-            Some(bytes) => {
-                image.bytes = bytes.into();
-                Ok(Some(image))
+        for (file_name, _, _) in THUMBNAILS {
+            let file = JobFile::LastRendered { job_id, file_name };
+            match self.files.read(&file, 0)? {
+                Some(bytes) => image.thumbnails.push(bytes.into()),
+                None => return Err(StorageError::failed(format!("{} is missing", file.relative_path()))),
             }
-            None => Err(StorageError::failed(format!("{} is missing", file.relative_path()))),
         }
+        Ok(Some(image))
+    }
+
+    /// Compared in Rust: the stored text of two times need not sort as the times do.
+    pub(super) fn newest_last_rendered(&self) -> StorageResult<Option<Uuid>> {
+        let all = self.all(
+            "SELECT job_uuid, received FROM last_rendered",
+            [],
+            |row| Ok((uuid(row, "job_uuid")?, row.get::<_, broadcast_core::Timestamp>("received")?)),
+            "finding the newest last-rendered image",
+        )?;
+        Ok(all.into_iter().max_by_key(|(_, received)| *received).map(|(job_id, _)| job_id))
     }
 
     pub(super) fn put_last_rendered(&self, job_id: Uuid, image: &LastRenderedImage) -> StorageResult<()> {
-        let file = JobFile::LastRendered { job_id, file_name: image.file_name() };
-        self.files.replace(&file, &image.bytes)?;
-        // An image of the other type is stale now.
-        for other in
-            ["last-rendered.png", "last-rendered.jpg"].into_iter().filter(|n| *n != image.file_name())
-        {
-            self.files.remove(&JobFile::LastRendered { job_id, file_name: other })?;
+        for ((file_name, _, _), bytes) in THUMBNAILS.into_iter().zip(&image.thumbnails) {
+            self.files.replace(&JobFile::LastRendered { job_id, file_name }, bytes)?;
         }
         self.run(
             "INSERT OR REPLACE INTO last_rendered (job_uuid, task_uuid, content_type, received)
              VALUES (?1, ?2, ?3, ?4)",
-            rusqlite::params![
-                job_id.to_string(),
-                image.task_id.to_string(),
-                image.content_type,
-                image.received
-            ],
+            rusqlite::params![job_id.to_string(), image.task_id.to_string(), "image/jpeg", image.received],
             "storing a last-rendered image",
         )?;
         Ok(())
