@@ -47,7 +47,7 @@ describe('the jobs view', () => {
     await b.context.close();
   });
 
-  it('cancels, requeues and deletes from the page; a deleted job leaves every page', async () => {
+  it('cancels, requeues, pauses, resumes and deletes from the page; a deleted job leaves every page', async () => {
     const a = await openPage(farm.browser, farm.manager.url, '/');
     const b = await openPage(farm.browser, farm.manager.url, '/');
     await Promise.all([connection(a.page, 'connected'), connection(b.page, 'connected')]);
@@ -63,6 +63,16 @@ describe('the jobs view', () => {
 
     await a.page.getByRole('button', { name: 'Requeue', exact: true }).click();
     await cell(b.page, job.id, 'status').getByText('queued').waitFor();
+
+    // Pause (Flamenco 3.9's pause-requested): no task is active, so it is paused at once.
+    await a.page.getByRole('button', { name: 'Pause', exact: true }).click();
+    await cell(b.page, job.id, 'status').getByText('paused').waitFor();
+    await a.page.locator('.tasks-table tbody tr').first().getByText('paused').waitFor();
+    assert.equal((await farm.api.get(`/api/v3/jobs/${job.id}`)).status, 'paused');
+    await screenshot(a.page, 'jobs-paused');
+    await a.page.getByRole('button', { name: 'Resume', exact: true }).click();
+    await cell(b.page, job.id, 'status').getByText('queued').waitFor();
+    await a.page.locator('.tasks-table tbody tr').first().getByText('queued').waitFor();
 
     // Delete asks first; "Keep" changes nothing, "Delete" deletes.
     await a.page.getByRole('button', { name: 'Delete…' }).click();

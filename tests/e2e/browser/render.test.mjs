@@ -41,6 +41,7 @@ describe('a render as the page sees it', () => {
     const first = await w.take();
     assert.equal(first.uuid, tasks[0].id);
     await taskRow(page, first.uuid).getByText('active').waitFor();
+    await taskRow(page, first.uuid).getByText('render-node-01').waitFor();
     await page.locator('.job-head .status').getByText('active').waitFor();
     await farmStatus(page, 'active', 'Actively working on a job.');
 
@@ -59,12 +60,18 @@ describe('a render as the page sees it', () => {
     assert.equal(await page.locator('pre.log').innerText(),
       'Blender 4.2 starting\nFra:1 Mem:12M | Syncing\nFra:1 Mem:14M | Rendering 1/64 samples');
 
+    // Steps (Flamenco 3.9): one of the job's two steps done is half its progress.
+    await w.update(first.uuid, { steps_completed: 1 });
+    await page.locator(`.jobs-table tr[data-id="${job.id}"] .progress-text`).getByText('50%').waitFor();
+    await page.getByText('50% (0 of 2 tasks completed)').waitFor();
+
     // An image: the job's last-rendered picture is replaced as each arrives.
     const image = page.locator('.job-summary figure img');
     await w.image(first.uuid, png(320, 180, 1));
     await image.waitFor();
     await page.waitForFunction(() => document.querySelector('.job-summary figure img').naturalWidth > 0);
     const firstSrc = await image.getAttribute('src');
+    assert.match(firstSrc, /\/last-rendered-small\.jpg\?/, 'the 600x338 thumbnail fits the panel');
     await w.image(first.uuid, png(320, 180, 2));
     await page.waitForFunction((before) => {
       const img = document.querySelector('.job-summary figure img');
