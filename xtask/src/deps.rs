@@ -28,6 +28,11 @@ const RULES: &[Rule] = &[
         why: "manager-api never names a transport; it takes an Arc<dyn Broadcaster>",
     },
     Rule {
+        krate: "web-app",
+        forbidden: &["manager-api", "broadcast-core", "broadcast-socketio", "socketioxide", "engineioxide"],
+        why: "the web app is files and an axum router; it talks to the manager only over HTTP and Socket.IO, as any browser does",
+    },
+    Rule {
         krate: "broadcast-redis",
         forbidden: &["socketioxide", "engineioxide", "broadcast-socketio", "manager-api", "axum"],
         why: "the Redis relay depends on broadcast-core and a Redis client only; it knows no transport and no service",

@@ -1,5 +1,7 @@
 //! `cargo xtask e2e`: the end-to-end suites in `tests/e2e`, with real socket.io clients from
-//! npm (2.x and 4.x) against real servers on ports the OS picks.
+//! npm (2.x and 4.x) against real servers on ports the OS picks, and the web app in the
+//! system's headless Chromium driven by playwright-core (screenshots in
+//! `target/e2e/screenshots`).
 //!
 //! For each suite: build the server, start it, read the address it prints, run the suite's
 //! test files with Node's test runner, stop the server. A failing suite prints the server's
@@ -44,6 +46,8 @@ const SUITES: &[Suite] = &[
         tests: &["manager"],
     },
     Suite { name: "manager restart", package: "manager", args: None, tests: &["restart"] },
+    // Each test file starts its own managers: a fresh farm, and restarts.
+    Suite { name: "web app in Chromium", package: "manager", args: None, tests: &["browser"] },
     Suite {
         name: "manager and two nodes through Redis",
         package: "webupdates-node",
@@ -82,6 +86,8 @@ fn run_suite(suite: &Suite, e2e_dir: &Path, target: &Path) -> Result<(), String>
     node.args(["--test", "--test-concurrency=1", "--test-timeout=120000"])
         .args(suite.tests)
         .env("MANAGER_DATABASE", ":memory:")
+        .env("E2E_SCREENSHOTS", target.join("e2e/screenshots"))
+        .env("CHROMIUM_BIN", crate::packages::find("chromium").unwrap_or_else(|| "/usr/bin/chromium".into()))
         .current_dir(e2e_dir);
     let result = match suite.args {
         Some(args) => {

@@ -46,7 +46,7 @@ pub(crate) enum Task {
     Deps,
     /// Check that the paths, items and import paths the docs name exist, and the ack-text table.
     Docs,
-    /// End-to-end suites: real socket.io clients (npm) against real servers.
+    /// End-to-end suites: real socket.io clients (npm) and the web app in Chromium against real servers.
     E2e,
 }
 

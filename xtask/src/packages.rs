@@ -21,7 +21,12 @@ pub(crate) struct Package {
 pub(crate) const NEEDED: &[Package] = &[
     Package { program: "mosquitto", debian: "mosquitto", why: "the MQTT tests' broker" },
     Package { program: "redis-server", debian: "redis-server", why: "the scale-out tests' Redis" },
+    CHROMIUM,
 ];
+
+/// The browser the web app's end-to-end suite drives (headless, through playwright-core).
+pub(crate) const CHROMIUM: Package =
+    Package { program: "chromium", debian: "chromium", why: "the web app's browser tests" };
 
 /// Installs whatever of `packages` is missing when running as root (apt-get update, then
 /// apt-get install); otherwise fails with one line naming what to install.

@@ -104,6 +104,8 @@ async fn run(args: cli::Args) -> Result<(), String> {
                 move || webupdates_node::ready(broadcaster.clone())
             }),
         )
+        // The web page at `/` and its views' addresses; it takes none of the routes above.
+        .merge(web_app::router())
         .layer(logging::requests())
         .layer(cors(args.socketio.allowed_origins))
         .layer(axum::middleware::from_fn(peer_address));

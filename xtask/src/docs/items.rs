@@ -1,10 +1,12 @@
-//! Paths and the items paired with them: "`path`, `KIND NAME`, `KIND NAME`".
+//! Paths and the items paired with them: "`path`, `KIND NAME`, `KIND NAME`". Rust files
+//! and folders of them pair with Rust items (`fn`, `struct`, ...); the web app's JavaScript
+//! modules with `function`, `class` and `const`.
 
 use super::markdown::{code_spans, without_fences};
 use super::{Entry, Tree};
 
 /// The item kinds a page may pair with a file.
-const KINDS: &[&str] = &["fn", "struct", "enum", "trait", "const", "mod", "type"];
+const KINDS: &[&str] = &["fn", "struct", "enum", "trait", "const", "mod", "type", "function", "class"];
 
 /// An item a page pairs with a path.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -63,11 +65,13 @@ pub(super) fn check(text: &str, tree: &dyn Tree) -> Found {
         }
         let files = match entry {
             Entry::Dir => tree.rust_files(path.trim_end_matches('/')),
-            Entry::File if path.ends_with(".rs") => vec![path.to_owned()],
+            Entry::File if path.ends_with(".rs") || path.ends_with(".js") => vec![path.to_owned()],
             Entry::File => {
                 out.problems.push((
                     reference.line,
-                    format!("`{path}` is not Rust; items can only be paired with a .rs file or a folder"),
+                    format!(
+                        "`{path}` is neither Rust nor JavaScript; items can only be paired with a .rs or .js file or a folder"
+                    ),
                 ));
                 continue;
             }
@@ -148,10 +152,11 @@ pub(crate) fn defines(source: &str, kind: &str, name: &str) -> bool {
                 let next = tokens.next().and_then(|t| t.strip_prefix(name));
                 return next.is_some_and(|rest| !rest.starts_with(is_ident_char));
             }
-            let prefix = matches!(token, "pub" | "async" | "const" | "unsafe" | "extern" | "default")
-                || token.starts_with('"')
-                || (token.starts_with("pub(") && token.ends_with(')'))
-                || (token.starts_with("#[") && token.ends_with(']'));
+            let prefix =
+                matches!(token, "pub" | "async" | "const" | "unsafe" | "extern" | "default" | "export")
+                    || token.starts_with('"')
+                    || (token.starts_with("pub(") && token.ends_with(')'))
+                    || (token.starts_with("#[") && token.ends_with(']'));
             if token.starts_with("pub(") && !token.ends_with(')') {
                 // `pub(in some::path)`: skip to the closing parenthesis.
                 if !tokens.by_ref().any(|t| t.ends_with(')')) {

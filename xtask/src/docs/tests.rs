@@ -80,6 +80,11 @@ fn tree() -> Fake {
         ("docs/page.md", ""),
         ("tests/e2e/package.json", "{}"),
         (
+            "crates/app/assets/js/updates.js",
+            "export const SERVER_EVENTS = [];\nexport class Updates {\n  sync() {}\n}\n\
+             export function subscriptionKey(type, uuid) {}\nfunction helper() {}\nexport async function load() {}\n",
+        ),
+        (
             ACK_SOURCE,
             "pub const ACK_OK: &str = \"ok\";\nfn ack_text(self) -> &'static str {\n    match self {\n        \
              SubscriptionError::InvalidUuid => \"invalid UUID, ignoring request\",\n        \
@@ -153,7 +158,23 @@ fn paths_and_what_is_not_a_path() {
     check(
         "`tests/e2e/package.json`, `fn main`",
         &[
-            "docs/x.md:1: `tests/e2e/package.json` is not Rust; items can only be paired with a .rs file or a folder",
+            "docs/x.md:1: `tests/e2e/package.json` is neither Rust nor JavaScript; items can only be paired with a .rs or .js file or a folder",
+        ],
+    );
+}
+
+#[test]
+fn javascript_modules_pair_with_their_functions_classes_and_consts() {
+    check(
+        "`crates/app/assets/js/updates.js`, `class Updates`, `function subscriptionKey`,\n\
+         `function helper`, `function load`, `const SERVER_EVENTS`",
+        &[],
+    );
+    check(
+        "`crates/app/assets/js/updates.js`, `function sync`, `class Update`",
+        &[
+            "docs/x.md:1: `function sync` is not defined in `crates/app/assets/js/updates.js`",
+            "docs/x.md:1: `class Update` is not defined in `crates/app/assets/js/updates.js`",
         ],
     );
 }
