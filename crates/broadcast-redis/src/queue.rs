@@ -11,6 +11,12 @@
 //! `webupdates_redis_unpublished_total`; its sequence number is skipped, so every node
 //! sees the gap.
 //!
+//! # Retained rooms
+//! The last update of each retained room (the farm's status) is also kept in a hash beside
+//! the stream, written in the same transaction as its entry. A node that starts or
+//! reconnects hands those to its local transport before it reads the stream, so a client
+//! connecting to any node is given the current farm status at once.
+//!
 //! # Receiving
 //! One task per node reads the stream in order (`XREAD BLOCK` from the last entry it read)
 //! and hands each update to the local transport. The node is *ready* (it accepts new
@@ -36,7 +42,7 @@ use redis::aio::ConnectionManager;
 use redis::streams::StreamReadReply;
 use tokio::sync::{mpsc, watch};
 
-use crate::stream::Entry;
+use crate::stream::{Entry, retained_key};
 use crate::{Clients, RedisConfig, metrics};
 
 /// Most updates written in one batch.
@@ -68,6 +74,7 @@ pub(crate) async fn publish(
     config: RedisConfig,
 ) {
     let mut batch = Vec::with_capacity(BATCH);
+    let retained = retained_key(&config.stream);
     while queue.recv_many(&mut batch, BATCH).await > 0 {
         let mut pipe = redis::pipe();
         pipe.atomic();
@@ -80,6 +87,14 @@ pub(crate) async fn publish(
                 .arg("*")
                 .arg(&entry.fields()[..])
                 .ignore();
+            if entry.room.is_retained() {
+                // In the same transaction: the hash never holds a value the stream lacks.
+                pipe.cmd("HSET")
+                    .arg(&retained)
+                    .arg(entry.room.name().as_ref())
+                    .arg(entry.retained_value())
+                    .ignore();
+            }
         }
         let mut result = pipe.query_async::<()>(&mut redis).await;
         if result.as_ref().is_err_and(|e| e.is_unrecoverable_error() || e.is_io_error()) {
@@ -135,6 +150,13 @@ pub(crate) async fn receive(
         };
         retry = Duration::from_millis(100);
         reader.last_seq.clear();
+        // Read after the stream's newest id: a retained update published in between is
+        // then given twice (the same value), never lost.
+        if let Err(e) = reader.give_retained(&mut redis, &config.stream).await {
+            reader.lost(&format!("cannot read the retained updates from Redis at {}: {e}", config.url));
+            tokio::time::sleep(retry).await;
+            continue;
+        }
         reader.ready();
         let mut cursor = start;
         loop {
@@ -183,6 +205,28 @@ struct Reader {
 }
 
 impl Reader {
+    /// Hands the local transport the last update of each retained room, as kept beside the
+    /// stream, so that its new clients are given the current value (the farm's status)
+    /// before any update read from the stream. One that cannot be read is logged and skipped:
+    /// the next update of that room replaces it.
+    async fn give_retained(&self, redis: &mut ConnectionManager, stream: &str) -> redis::RedisResult<()> {
+        let kept: HashMap<String, String> =
+            redis::cmd("HGETALL").arg(retained_key(stream)).query_async(redis).await?;
+        for (room, value) in kept {
+            match Entry::decode_retained(&room, &value) {
+                Ok((room, update)) => {
+                    if let Err(e) = self.local.broadcast(room, &update).await {
+                        tracing::warn!(%room, error = %e, "retained update not delivered locally");
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "a retained update kept in Redis cannot be read; skipped")
+                }
+            }
+        }
+        Ok(())
+    }
+
     fn ready(&self) {
         tracing::info!("receiving updates from Redis; accepting clients");
         metrics::receiving(true);

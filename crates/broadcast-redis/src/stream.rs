@@ -15,6 +15,13 @@ use std::collections::HashMap;
 
 use broadcast_core::{Event, Room, Update};
 
+/// The hash that keeps the last update of each retained room (the farm's status), beside the
+/// stream `stream`: a node that starts or reconnects reads it before the stream, so its new
+/// clients are given the current value, as on a single process.
+pub(crate) fn retained_key(stream: &str) -> String {
+    format!("{stream}:retained")
+}
+
 /// One update as it travels through the stream.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Entry {
@@ -34,6 +41,24 @@ impl Entry {
             ("e", self.update.event().name().to_owned()),
             ("d", self.update.to_json().to_string()),
         ]
+    }
+
+    /// The value kept for a retained room (`Room::is_retained`): its event and payload,
+    /// `{"e": "/status", "d": {...}}`, in the hash [`retained_key`] names.
+    pub(crate) fn retained_value(&self) -> String {
+        serde_json::json!({ "e": self.update.event().name(), "d": self.update.to_json() }).to_string()
+    }
+
+    /// Reads a retained room's update back from its field and value in that hash.
+    pub(crate) fn decode_retained(room: &str, value: &str) -> Result<(Room, Update), String> {
+        let room = room.parse::<Room>().map_err(|e| format!("retained room {room:?}: {e}"))?;
+        let value: serde_json::Value =
+            serde_json::from_str(value).map_err(|e| format!("retained {room}: {e}"))?;
+        let event = value["e"].as_str().unwrap_or_default();
+        let event = event.parse::<Event>().map_err(|e| format!("retained {room}: {e}"))?;
+        let update =
+            Update::from_json(event, value["d"].clone()).map_err(|e| format!("retained {room}: {e}"))?;
+        Ok((room, update))
     }
 
     /// Reads an entry back from the fields `XREAD` returned; the error says what is wrong.
@@ -74,6 +99,21 @@ mod tests {
             update: Update::Chat(ChatMessage { name: "farm".into(), text: "hi".into() }),
         };
         assert_eq!(Entry::decode(&as_read(&entry)), Ok(entry));
+    }
+
+    #[test]
+    fn retained_values_round_trip() {
+        use broadcast_core::{FarmStatus, FarmStatusReport};
+        let entry = Entry {
+            publisher: "p1".into(),
+            seq: 3,
+            room: Room::FarmStatus,
+            update: Update::FarmStatus(FarmStatusReport { status: FarmStatus::Idle }),
+        };
+        let (room, update) = Entry::decode_retained("FarmStatus", &entry.retained_value()).unwrap();
+        assert_eq!((room, update), (entry.room, entry.update));
+        assert!(Entry::decode_retained("FarmStatus", "{").unwrap_err().contains("retained FarmStatus"));
+        assert!(Entry::decode_retained("nope", "{}").unwrap_err().contains("retained room"));
     }
 
     #[test]

@@ -221,3 +221,31 @@ fn a_bad_url_is_refused_at_start() {
     .unwrap_err();
     assert!(error.contains("invalid Redis URL"), "{error}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_that_starts_later_is_given_the_retained_farm_status_first() {
+    use broadcast_core::{FarmStatus, FarmStatusReport};
+    let status = |status| Update::FarmStatus(FarmStatusReport { status });
+    let redis = RedisServer::start().await;
+    let manager = Node::start(&redis.url());
+    manager.ready().await;
+    manager.relay.broadcast(Room::FarmStatus, &status(FarmStatus::Waiting)).await.unwrap();
+    manager.relay.broadcast(Room::FarmStatus, &status(FarmStatus::Active)).await.unwrap();
+    manager.relay.broadcast(Room::Chat, &chat("published")).await.unwrap();
+    manager.until_chat("published").await;
+
+    // A node started now has missed both; it is given the newest before it is ready, so
+    // its first client is told the current status, not nothing.
+    let node = Node::start(&redis.url());
+    node.ready().await;
+    assert_eq!(node.local.received(Room::FarmStatus), vec![status(FarmStatus::Active)]);
+    assert!(node.chats().is_empty(), "only retained rooms are given again");
+    // Later changes follow in order.
+    manager.relay.broadcast(Room::FarmStatus, &status(FarmStatus::Idle)).await.unwrap();
+    manager.relay.broadcast(Room::Chat, &chat("after")).await.unwrap();
+    node.until_chat("after").await;
+    assert_eq!(
+        node.local.received(Room::FarmStatus),
+        vec![status(FarmStatus::Active), status(FarmStatus::Idle)]
+    );
+}
