@@ -108,11 +108,13 @@ impl Dispatcher {
         for delivery in chat_message(message).into_deliveries() {
             match self.broadcaster.shared.chat_relay.get() {
                 Some(relay) => {
-                    // Failures are logged and counted by the relay.
-                    let sent = relay.broadcast(delivery.room, &delivery.update).now_or_never();
-                    if sent.is_none() {
-                        let relay = relay.clone();
-                        tokio::spawn(async move { relay.broadcast(delivery.room, &delivery.update).await });
+                    // Failures are logged and counted by the relay. One send, polled once
+                    // here; one that must wait goes on in a task of its own, never twice.
+                    let relay = relay.clone();
+                    let mut send =
+                        Box::pin(async move { relay.broadcast(delivery.room, &delivery.update).await });
+                    if (&mut send).now_or_never().is_none() {
+                        tokio::spawn(send);
                     }
                 }
                 // A failure is logged and counted by `deliver`; the sender's message did go out.

@@ -51,7 +51,8 @@ impl Manager {
         let Some(tail) = self.storage().read_task_log(task.job_id, task_id, from)? else {
             return Ok(None);
         };
-        // The log may have grown since its size was read: keep to the last bytes.
+        // The log may have grown since its size was read: keep what it held then, the last
+        // bytes as of that size, so that `from` still says where the tail starts.
         let tail = &tail[..tail.len().min(LOG_TAIL_BYTES as usize)];
         Ok(Some(cut_tail(tail, from).to_vec()))
     }
