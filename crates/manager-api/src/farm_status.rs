@@ -32,16 +32,15 @@ impl Manager {
     /// write lock, so the status read from storage is the one the updates just sent tell of,
     /// and `/status` updates leave in the order of the changes.
     pub(crate) async fn refresh_farm_status(&self) {
-        let storage = self.storage();
-        let (jobs, workers) = match (storage.jobs(), storage.workers()) {
-            (Ok(jobs), Ok(workers)) => (jobs, workers),
-            (Err(error), _) | (_, Err(error)) => {
+        let (jobs, workers) = match self.storage().statuses() {
+            Ok(statuses) => statuses,
+            Err(error) => {
                 // The status stays as it was; the next job or worker update tries again.
                 tracing::warn!(%error, "farm status not recomputed: the store could not be read");
                 return;
             }
         };
-        let status = compute_farm_status(jobs.iter().map(|j| j.status), workers.iter().map(|w| w.status));
+        let status = compute_farm_status(jobs, workers);
         let previous =
             std::mem::replace(&mut *self.inner.farm_status.lock().unwrap_or_else(|p| p.into_inner()), status);
         if previous != status {

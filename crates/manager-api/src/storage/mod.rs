@@ -21,6 +21,7 @@ mod sqlite;
 #[cfg(test)]
 mod tests;
 
+use broadcast_core::{JobStatus, WorkerStatus};
 use uuid::Uuid;
 
 pub use error::{StorageError, StorageResult};
@@ -65,6 +66,14 @@ pub trait Storage {
     fn worker(&self, id: Uuid) -> StorageResult<Option<Worker>>;
     /// Every worker, in registration order.
     fn workers(&self) -> StorageResult<Vec<Worker>>;
+    /// The status of every job and of every worker ([`Storage::jobs`], [`Storage::workers`]),
+    /// which is all the farm's status is computed from. The default reads whole rows; a
+    /// store can read the statuses alone.
+    fn statuses(&self) -> StorageResult<(Vec<JobStatus>, Vec<WorkerStatus>)> {
+        let jobs = self.jobs()?.into_iter().map(|j| j.status).collect();
+        let workers = self.workers()?.into_iter().map(|w| w.status).collect();
+        Ok((jobs, workers))
+    }
     /// Stores `worker`, replacing the one with the same id.
     fn put_worker(&self, worker: Worker) -> StorageResult<()>;
     /// Removes the worker `id`, and it from every job's blocklist.

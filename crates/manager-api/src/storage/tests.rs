@@ -149,6 +149,15 @@ fn check_store(store: &impl Storage) {
     });
     assert_eq!(store.worker(w.id).unwrap(), Some(w.clone()));
     assert_eq!(store.workers().unwrap().iter().map(|w| w.id).collect::<Vec<_>>(), [w.id, w2.id]);
+    // The statuses the farm's status is computed from are those of the whole rows.
+    let (job_statuses, worker_statuses) = store.statuses().unwrap();
+    let mut expected_jobs: Vec<_> = store.jobs().unwrap().iter().map(|j| j.status).collect();
+    let mut found_jobs = job_statuses;
+    expected_jobs.sort_by_key(|s| format!("{s:?}"));
+    found_jobs.sort_by_key(|s| format!("{s:?}"));
+    assert_eq!(found_jobs, expected_jobs);
+    assert!(!expected_jobs.is_empty());
+    assert_eq!(worker_statuses, [w.status, w2.status]);
     atomically(store, |s| s.remove_worker(w.id).map(|removed| assert_eq!(removed, Some(w.clone()))));
     assert_eq!(store.worker(w.id).unwrap(), None);
     assert_eq!(store.remove_worker(w.id).unwrap(), None);

@@ -248,6 +248,11 @@ macro_rules! storage_methods {
         fn workers(&self) -> StorageResult<Vec<Worker>> {
             self.read(|c| c.workers())
         }
+        fn statuses(
+            &self,
+        ) -> StorageResult<(Vec<broadcast_core::JobStatus>, Vec<broadcast_core::WorkerStatus>)> {
+            self.read(|c| c.statuses())
+        }
         fn put_worker(&self, worker: Worker) -> StorageResult<()> {
             self.write(|c| c.put_worker(&worker))
         }

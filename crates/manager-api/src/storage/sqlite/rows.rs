@@ -2,6 +2,7 @@
 //! or not). Plain columns for what is searched or ordered by, JSON text for lists and
 //! free-form objects.
 
+use broadcast_core::{JobStatus, WorkerStatus};
 use rusqlite::types::Type;
 use rusqlite::{Connection, OptionalExtension, Row, named_params};
 use serde::Serialize;
@@ -323,6 +324,23 @@ impl Conn<'_> {
 
     pub(super) fn worker(&self, id: Uuid) -> StorageResult<Option<Worker>> {
         self.one("SELECT * FROM workers WHERE uuid = ?1", [id.to_string()], worker_from, "reading a worker")
+    }
+
+    /// The status column of every job and every worker, without decoding whole rows.
+    pub(super) fn statuses(&self) -> StorageResult<(Vec<JobStatus>, Vec<WorkerStatus>)> {
+        let jobs = self.all(
+            "SELECT status FROM jobs ORDER BY seq",
+            [],
+            |row| from_name(row, "status"),
+            "reading job statuses",
+        )?;
+        let workers = self.all(
+            "SELECT status FROM workers ORDER BY seq",
+            [],
+            |row| from_name(row, "status"),
+            "reading worker statuses",
+        )?;
+        Ok((jobs, workers))
     }
 
     pub(super) fn workers(&self) -> StorageResult<Vec<Worker>> {
