@@ -167,9 +167,10 @@ impl Manager {
 
     /// Sends `notification`; a failure is logged, never returned (see the crate docs).
     async fn send_now(&self, notification: Notification) {
-        let lost: Vec<String> =
-            notification.deliveries().iter().map(|d| format!("{} to {}", d.update.event(), d.room)).collect();
+        // Kept as (event, room), which are copies; words are made only when something failed.
+        let sent: Vec<_> = notification.deliveries().iter().map(|d| (d.update.event(), d.room)).collect();
         if let Err(error) = self.inner.notifier.send(notification).await {
+            let lost: Vec<String> = sent.iter().map(|(event, room)| format!("{event} to {room}")).collect();
             tracing::warn!(%error, lost = ?lost, "broadcast failed; web clients may have missed an update");
         }
     }
